@@ -1,0 +1,189 @@
+"""Tolerance comparison with a mismatch report a student can act on.
+
+``compare(got, expected, ...)`` returns ``None`` when the values agree and a
+message otherwise. The message names the part of the result that is wrong
+(``element 1 of the tuple``, ``key 'dW1'``), the expected and actual shape, and
+the worst entries, in the spirit of numpy.testing's report. For hidden tests
+the expected values are never printed.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_LISTED = 5
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+    def describe(self) -> str:
+        return f"|got - expected| <= {self.atol:g} + {self.rtol:g}*|expected|"
+
+
+def compare(got, expected, tol: Tolerance = Tolerance(), *, what: str = "your result",
+            layout: str = "", reveal: bool = True, values: bool = True) -> str | None:
+    """Compare a student's value with the expected one.
+
+    ``reveal=False`` hides expected values (hidden tests). ``values=False``
+    checks only structure, shapes and dtypes (e.g. randomly initialised
+    parameters, whose values are free).
+    """
+    if isinstance(expected, dict):
+        return _compare_dict(got, expected, tol, what, layout, reveal, values)
+    if isinstance(expected, (tuple, list)) and not _is_numeric_sequence(expected):
+        return _compare_sequence(got, expected, tol, what, layout, reveal, values)
+    if isinstance(expected, (bool, np.bool_)):
+        return _compare_bool(got, bool(expected), what, reveal)
+    if isinstance(expected, numbers.Number) or (isinstance(expected, np.ndarray) and expected.ndim == 0):
+        return _compare_scalar(got, float(expected), tol, what, reveal, values)
+    if isinstance(expected, (np.ndarray, list, tuple)):
+        return _compare_array(got, np.asarray(expected, dtype=float), tol, what, layout, reveal, values)
+    raise TypeError(f"cannot compare with expected value of type {type(expected).__name__}")
+
+
+def _is_numeric_sequence(value) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except (ValueError, TypeError):
+        return False
+
+
+def _compare_dict(got, expected, tol, what, layout, reveal, values):
+    if not isinstance(got, dict):
+        return f"{what} should be a dict with keys {sorted(expected)}, but it is {describe_type(got)}."
+    missing = [key for key in expected if key not in got]
+    if missing:
+        return f"{what} is missing the key(s) {', '.join(map(repr, missing))} (it has {sorted(map(str, got))})."
+    for key, value in expected.items():
+        problem = compare(got[key], value, tol, what=f"{what}[{key!r}]", layout=layout, reveal=reveal, values=values)
+        if problem:
+            return problem
+    return None
+
+
+def _compare_sequence(got, expected, tol, what, layout, reveal, values):
+    if not isinstance(got, (tuple, list)):
+        return (f"{what} should be a tuple of {len(expected)} values, "
+                f"but it is {describe_type(got)}.")
+    if len(got) != len(expected):
+        return f"{what} should have {len(expected)} elements, but it has {len(got)}."
+    for index, value in enumerate(expected):
+        problem = compare(got[index], value, tol, what=f"element {index} of {what}",
+                          layout=layout, reveal=reveal, values=values)
+        if problem:
+            return problem
+    return None
+
+
+def _compare_bool(got, expected, what, reveal):
+    try:
+        value = bool(got)
+    except Exception:  # an array with several entries has no truth value
+        return f"{what} should be True or False, but it is {describe_type(got)}."
+    if value == expected:
+        return None
+    return f"{what} is {value}, expected {expected}." if reveal else f"{what} is {value}, which is wrong."
+
+
+def _compare_scalar(got, expected, tol, what, reveal, values):
+    number = as_float(got)
+    if number is None:
+        return f"{what} should be a single number, but it is {describe_type(got)}."
+    if not values:
+        return None
+    if _close(np.array(number), np.array(expected), tol).all():
+        return None
+    if reveal:
+        return (f"{what} is {number:.6g}, expected {expected:.6g} "
+                f"(abs error {abs(number - expected):.3g}; tolerance {tol.describe()}).")
+    return f"{what} is {number:.6g}, which is wrong (tolerance {tol.describe()})."
+
+
+def as_float(value) -> float | None:
+    """The contract's scalar rule: a Python float, np.float64 or 0-d array."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        return float(value)
+    return None
+
+
+def _compare_array(got, expected, tol, what, layout, reveal, values):
+    array = as_float_array(got)
+    if array is None:
+        return f"{what} should be an array of shape {expected.shape}, but it is {describe_type(got)}."
+    if array.shape != expected.shape:
+        note = f" Layout: {layout}" if layout else ""
+        hint = _shape_hint(array.shape, expected.shape)
+        return f"{what} has shape {array.shape}, expected shape {expected.shape}.{hint}{note}"
+    if not values:
+        return None
+    bad = ~_close(array, expected, tol)
+    if not bad.any():
+        return None
+    return mismatch_report(array, expected, bad, tol, what, reveal)
+
+
+def as_float_array(value) -> np.ndarray | None:
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return None
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
+        return None
+    return value.astype(float, copy=False)
+
+
+def _close(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.abs(got - expected) <= tol.atol + tol.rtol * np.abs(expected)
+    same_special = (np.isnan(got) & np.isnan(expected)) | (np.isinf(got) & (got == expected))
+    return close | same_special
+
+
+def _shape_hint(got: tuple, expected: tuple) -> str:
+    if len(got) == 2 and got[::-1] == expected and got != expected:
+        return " It looks transposed."
+    if int(np.prod(got)) == int(np.prod(expected)):
+        return " It has the right number of entries, arranged in the wrong shape."
+    return ""
+
+
+def mismatch_report(got: np.ndarray, expected: np.ndarray, bad: np.ndarray, tol: Tolerance,
+                    what: str, reveal: bool) -> str:
+    """Say how many entries differ and show the worst ones by index."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        abs_err = np.abs(got - expected)
+        abs_err = np.where(np.isnan(abs_err), np.inf, abs_err)
+    ranked = np.argsort(-np.where(bad, abs_err, -1).ravel(), kind="stable")[: min(MAX_LISTED, int(bad.sum()))]
+    lines = [f"{what} has {int(bad.sum())} wrong entr{'y' if bad.sum() == 1 else 'ies'} "
+             f"out of {bad.size} (tolerance {tol.describe()})."]
+    for flat in ranked:
+        index = np.unravel_index(flat, got.shape)
+        where = "[" + ", ".join(str(int(i)) for i in index) + "]"
+        if reveal:
+            lines.append(f"  at {where}: got {got[index]:.6g}, expected {expected[index]:.6g}")
+        else:
+            lines.append(f"  at {where}: you returned {got[index]:.6g}")
+    if bad.sum() > MAX_LISTED:
+        lines.append(f"  ... and {int(bad.sum()) - MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+def describe_type(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} elements"
+    if value is None:
+        return "None (did you forget a return statement?)"
+    return f"a {type(value).__name__}"

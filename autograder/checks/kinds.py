@@ -1,0 +1,217 @@
+"""The kinds of check a test case can declare.
+
+Each check is a small frozen dataclass with a ``run(ctx)`` method that calls
+the student's functions through ``ctx.student`` (values come back as plain
+data), computes everything else in the grader's own process, and returns an
+``Outcome`` with a message written for the student.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from autograder.checks.compare import Tolerance, compare, describe_type
+from autograder.checks.gradient import disagreement_report, numerical_derivative
+from autograder.checks.properties import loop_problem, purity_problem, stability_problem
+from autograder.engine.calls import CallFailed, Caller, Functions
+from autograder.spec import Call, Program
+
+
+class _Reference:
+    def __repr__(self) -> str:
+        return "REFERENCE"
+
+
+REFERENCE = _Reference()  # "compare with what the reference returns on the same inputs"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class CaseContext:
+    student: Caller
+    reference: Caller | None
+    inputs: Callable[[], tuple]  # fresh copies on every call
+    contract: dict[str, tuple[str, ...]]
+    layout: str = ""
+    reveal: bool = True
+    source_of: Callable[[str], str | None] = lambda name: None
+
+
+def run_call(caller: Caller, call: Call, inputs: tuple) -> Any:
+    """Run a contract function or a Program; CallFailed if a call fails."""
+    if isinstance(call, Program):
+        return call.fn(Functions(caller), *inputs)
+    result = caller.call(call, inputs)
+    if not result.ok:
+        raise CallFailed(result.error)
+    return result.value
+
+
+def describe(call: Call, contract: dict[str, tuple[str, ...]]) -> str:
+    if isinstance(call, Program):
+        return call.text
+    return f"{call}({', '.join(contract.get(call, ()))})"
+
+
+def _expected(ctx: CaseContext, call: Call, expected: Any) -> Any:
+    if expected is REFERENCE:
+        if ctx.reference is None:
+            raise LookupError("this check needs the reference solution")
+        return run_call(ctx.reference, call, ctx.inputs())
+    return expected
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The result equals the reference's (or a fixed value) within a tolerance."""
+
+    call: Call
+    expected: Any = REFERENCE
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    values: bool = True  # False: compare structure, shapes and dtypes only
+
+    def run(self, ctx: CaseContext) -> Outcome:
+        expected = _expected(ctx, self.call, self.expected)
+        got = run_call(ctx.student, self.call, ctx.inputs())
+        problem = compare(got, expected, Tolerance(self.rtol, self.atol), what=describe(self.call, ctx.contract),
+                          layout=ctx.layout, reveal=ctx.reveal, values=self.values)
+        return Outcome(problem is None, problem or "")
+
+
+@dataclass(frozen=True)
+class DerivativeAgrees:
+    """An analytic derivative agrees with central differences of a function.
+
+    ``function`` is usually the student's own forward function, so the student
+    learns that the gradient disagrees with *their* loss, whatever the loss is.
+    The numerical derivative has shape ``f(x).shape + x.shape``; ``layout``
+    rearranges it into the shape the analytic result should have, and ``pick``
+    selects the derivative from the analytic call's result.
+    """
+
+    analytic: Call
+    function: Call
+    wrt: int
+    pick: Callable[[Any], Any] | None = None
+    layout: Callable[[np.ndarray], np.ndarray] | None = None
+    eps: float = 1e-6
+    tol: float = 1e-5
+    label: str = ""
+
+    def run(self, ctx: CaseContext) -> Outcome:
+        inputs = ctx.inputs()
+        what = self.label or describe(self.analytic, ctx.contract)
+        analytic = run_call(ctx.student, self.analytic, inputs)
+        if self.pick is not None:
+            try:
+                analytic = self.pick(analytic)
+            except (KeyError, IndexError, TypeError) as error:
+                return Outcome(False, f"{what} is {describe_type(analytic)}; could not find the derivative in it "
+                                      f"({type(error).__name__}: {error}).")
+        analytic_array = np.asarray(analytic, dtype=float) if _numeric(analytic) else None
+        if analytic_array is None:
+            return Outcome(False, f"{what} should be an array of numbers, but it is {describe_type(analytic)}.")
+
+        def f(x):
+            varied = list(ctx.inputs())
+            varied[self.wrt] = x
+            value = run_call(ctx.student, self.function, tuple(varied))
+            if not _numeric(value):
+                raise CallFailed(f"{describe(self.function, ctx.contract)} returned {describe_type(value)}, "
+                                 "not numbers, so its derivative cannot be checked.")
+            return np.asarray(value, dtype=float)
+
+        numeric = numerical_derivative(f, np.asarray(inputs[self.wrt], dtype=float), self.eps)
+        if self.layout is not None:
+            numeric = self.layout(numeric)
+        against = describe(self.function, ctx.contract)
+        if analytic_array.shape != numeric.shape:
+            note = f" Layout: {ctx.layout}" if ctx.layout else ""
+            return Outcome(False, f"{what} has shape {analytic_array.shape}, expected shape {numeric.shape} "
+                                  f"(the derivative of {against}).{note}")
+        problem = disagreement_report(analytic_array, numeric, self.tol, what=what, against=against,
+                                      reveal=ctx.reveal)
+        return Outcome(problem is None, problem or "")
+
+
+def _numeric(value) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "iuf"
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Pure:
+    """The call leaves its inputs unchanged and does not return a view of one."""
+
+    call: str
+
+    def run(self, ctx: CaseContext) -> Outcome:
+        before = ctx.inputs()
+        result = ctx.student.call(self.call, ctx.inputs(), keep_args=True)
+        if not result.ok:
+            raise CallFailed(result.error)
+        problem = purity_problem(self.call, ctx.contract.get(self.call, ()), before, result.args_after,
+                                 result.aliases)
+        return Outcome(problem is None, problem or "")
+
+
+@dataclass(frozen=True)
+class Stable:
+    """Extreme inputs give no overflow warning, no nan or inf, and (unless
+    ``expected`` is None) the right values."""
+
+    call: str
+    expected: Any = REFERENCE
+    rtol: float = 1e-6
+    atol: float = 1e-12
+
+    def run(self, ctx: CaseContext) -> Outcome:
+        result = ctx.student.call(self.call, ctx.inputs())
+        if not result.ok:
+            raise CallFailed(result.error)
+        problem = stability_problem(self.call, result.value, result.warnings)
+        if problem is None and self.expected is not None:
+            expected = _expected(ctx, self.call, self.expected)
+            problem = compare(result.value, expected, Tolerance(self.rtol, self.atol),
+                              what=describe(self.call, ctx.contract), layout=ctx.layout, reveal=ctx.reveal)
+        return Outcome(problem is None, problem or "")
+
+
+@dataclass(frozen=True)
+class Vectorized:
+    """The function body has no Python-level loop (checked on its source)."""
+
+    function: str
+
+    def run(self, ctx: CaseContext) -> Outcome:
+        source = ctx.source_of(self.function)
+        if source is None:
+            return Outcome(False, f"could not find where {self.function} is defined in your notebook.")
+        problem = loop_problem(self.function, source)
+        return Outcome(problem is None, problem or "")
+
+
+@dataclass(frozen=True)
+class Satisfies:
+    """A property of the result: ``predicate(value, inputs)`` returns None
+    when it holds, or the message to show."""
+
+    call: Call
+    predicate: Callable[[Any, tuple], str | None]
+
+    def run(self, ctx: CaseContext) -> Outcome:
+        inputs = ctx.inputs()
+        value = run_call(ctx.student, self.call, inputs)
+        problem = self.predicate(value, inputs)
+        return Outcome(problem is None, problem or "")

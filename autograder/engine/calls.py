@@ -1,0 +1,78 @@
+"""What a call of a contract function gives back, on either side.
+
+The grader calls functions through a *caller*: the student's run in an
+untrusted child process (``engine.session``) or in the notebook itself
+(``engine.inprocess``); the reference runs in the trusted parent
+(``ReferenceCaller``). All of them return a ``CallResult``.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+import warnings as warnings_module
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+
+@dataclass
+class CallResult:
+    value: Any = None
+    error: str | None = None        # student-facing reason the call failed
+    args_after: tuple | None = None  # the arguments as they were after the call
+    warnings: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # parts of the result that share memory with an input
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Caller(Protocol):
+    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult: ...
+
+
+class CallFailed(Exception):
+    """Raised inside a Program when one of the calls it makes fails."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Functions:
+    """``m.predict(X, theta)`` for Programs: each attribute is a contract
+    function of one implementation; a failed call raises CallFailed."""
+
+    def __init__(self, caller: Caller):
+        self._caller = caller
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def call(*args):
+            result = self._caller.call(name, args)
+            if not result.ok:
+                raise CallFailed(result.error)
+            return result.value
+
+        return call
+
+
+class ReferenceCaller:
+    """Calls the reference implementation in the parent, on copies of the
+    arguments so that one test can never disturb another."""
+
+    def __init__(self, functions: dict[str, Callable]):
+        self.functions = functions
+
+    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
+        args = copy.deepcopy(args)
+        with warnings_module.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+            warnings_module.simplefilter("always")
+            try:
+                value = self.functions[name](*args)
+            except Exception as error:  # a reference failure is a bug in the course, say so loudly
+                raise RuntimeError(f"the reference {name} failed: {error}\n{traceback.format_exc()}") from error
+        return CallResult(value=value, args_after=args if keep_args else None,
+                          warnings=[str(w.message) for w in caught])

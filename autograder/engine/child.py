@@ -1,0 +1,395 @@
+"""The untrusted side: runs a student's notebook code and calls its functions.
+
+Process tree (all of it inside the sandbox):
+
+    zygote      numpy and matplotlib (Agg) imported once; never runs student code
+    └─ template one per submission: drops privileges, sets limits, runs the cells
+       └─ worker  forked from the template's final state; answers calls
+
+The grader (parent) talks to each process over its own Unix socket using
+``protocol`` and receives every socket and pidfd it needs by SCM_RIGHTS, so it
+can kill any of them without knowing their pids. Whatever the student's code
+does, it can only change what its own processes answer; scores are computed in
+the parent. Standard library and NumPy only: this file runs in the sandbox.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import io
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import traceback
+import warnings
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import numpy as np  # noqa: E402
+
+from autograder.engine import protocol  # noqa: E402
+
+OUTPUT_CAP = 64 * 1024
+
+
+class CellTimeout(BaseException):
+    """Raised in the student's code when a cell or a call runs too long."""
+
+
+class CappedWriter(io.TextIOBase):
+    """Keeps the first ``cap`` characters written, counts the rest."""
+
+    def __init__(self, cap: int = OUTPUT_CAP):
+        self.cap, self.parts, self.kept, self.dropped = cap, [], 0, 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = self.cap - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def value(self) -> str:
+        note = f"\n[output truncated: {self.dropped} more characters]" if self.dropped else ""
+        return "".join(self.parts) + note
+
+
+class Shell:
+    """Stands in for IPython's shell: the grader runs code, not magics."""
+
+    def __init__(self):
+        self.ignored: list[str] = []
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        self.ignored.append(f"%{name}")
+
+    def run_cell_magic(self, name, line, cell, *args, **kwargs):
+        if name in ("time", "timeit", "capture"):
+            exec(compile(cell, "<magic>", "exec"), sys.modules["__main__"].__dict__)
+        else:
+            self.ignored.append(f"%%{name}")
+
+    def system(self, command, *args, **kwargs):
+        self.ignored.append(f"!{command}")
+
+    getoutput = system
+
+
+def _alarm(seconds: float) -> None:
+    def handler(signum, frame):
+        raise CellTimeout()
+
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+
+
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def describe_error(error: BaseException, what: str) -> str:
+    """A one-paragraph reason, pointing at the student's cell and line."""
+    if isinstance(error, NotImplementedError):
+        return f"{what} is not implemented yet (it raises NotImplementedError)."
+    if isinstance(error, MemoryError):
+        return f"{what} ran out of memory (memory limit)."
+    if isinstance(error, RecursionError):
+        return f"{what} recursed too deeply (RecursionError)."
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
+    where = f" ({frames[-1].filename.strip('<>')}, line {frames[-1].lineno})" if frames else ""
+    text = str(error)
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return f"{what} raised {type(error).__name__}{where}: {text}"
+
+
+def perform_call(function, args: tuple, keep_args: bool, timeout: float | None = None) -> dict:
+    """Call a student function and describe what happened, as plain data."""
+    name = getattr(function, "__name__", "the function")
+    reply: dict = {"error": None, "warnings": [], "aliases": []}
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+        warnings.simplefilter("always")
+        try:
+            if timeout:
+                _alarm(timeout)
+            try:
+                value = function(*args)
+            finally:
+                if timeout:
+                    _disarm()
+        except CellTimeout:
+            reply["error"] = f"{name} did not return within {timeout:g} s (call time limit)."
+            return reply
+        except BaseException as error:  # SystemExit, KeyboardInterrupt: the student's problem, not ours
+            reply["error"] = describe_error(error, name)
+            return reply
+    reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
+    reply["value"] = value
+    reply["aliases"] = _aliases(value, args)
+    if keep_args:
+        reply["args_after"] = args
+    return reply
+
+
+def _aliases(value, args) -> list[str]:
+    inputs = [a for a in _leaves(args) if isinstance(a, np.ndarray)]
+    found = []
+    for path, leaf in _paths(value, "result"):
+        if isinstance(leaf, np.ndarray) and any(np.shares_memory(leaf, a) for a in inputs):
+            found.append(path)
+    return found
+
+
+def _leaves(value):
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _paths(value, path):
+    if type(value) in (tuple, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, f"{path}[{i}]")
+    elif type(value) is dict:
+        for k, v in value.items():
+            yield from _paths(v, f"{path}[{k!r}]")
+    else:
+        yield path, value
+
+
+def run_cell(namespace: dict, source: str, index: int, timeout: float) -> dict:
+    """Execute one cell; a timeout interrupts it like a kernel interrupt."""
+    out = CappedWriter()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out
+    status, message = "ok", ""
+    try:
+        code = compile(source, f"<cell {index}>", "exec")
+    except SyntaxError as error:
+        sys.stdout, sys.stderr = saved
+        return {"status": "syntax", "message": f"SyntaxError in cell {index}, line {error.lineno}: {error.msg}",
+                "output": ""}
+    try:
+        _alarm(timeout)
+        try:
+            exec(code, namespace)
+        finally:
+            _disarm()
+    except CellTimeout:
+        status, message = "timeout", f"cell {index} was interrupted after {timeout:g} s (cell time limit)."
+    except BaseException as error:
+        status, message = "error", describe_error(error, f"cell {index}")
+    finally:
+        sys.stdout, sys.stderr = saved
+    return {"status": status, "message": message, "output": out.value()}
+
+
+# --- the processes -------------------------------------------------------------------------
+
+
+def _send_fds(sock: socket.socket, header: dict, fds: list[int]) -> None:
+    """Hand a socket and a pidfd to the parent, then forget them."""
+    protocol.send(sock, header)
+    socket.send_fds(sock, [b"F"], fds)
+    for fd in fds:
+        os.close(fd)
+
+
+def _spawn(parent_sock: socket.socket, serve, *serve_args) -> tuple[int, socket.socket]:
+    """Fork a process that runs ``serve(sock, ...)``; return its pid and our end.
+    The child never keeps ``parent_sock``: it could forge our replies with it."""
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        parent_sock.close()
+        try:
+            serve(theirs, *serve_args)
+        finally:
+            os._exit(0)
+    theirs.close()
+    return pid, ours
+
+
+def _reap() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleStore) -> None:
+    while True:
+        try:
+            header, blobs = protocol.receive(sock)
+        except (EOFError, OSError):
+            return
+        try:
+            args = protocol.decode(header["args"], blobs, store)
+        except Exception as error:
+            protocol.send(sock, {"error": f"could not receive the arguments: {error}"})
+            continue
+        function = namespace.get(header["name"])
+        if not callable(function):
+            protocol.send(sock, {"error": f"{header['name']} is not defined as a function in your notebook."})
+            continue
+        reply = perform_call(function, tuple(args), header.get("keep_args", False), header.get("timeout"))
+        out_blobs: list[bytes] = []
+        try:
+            for key in ("value", "args_after"):
+                if key in reply:
+                    reply[key] = protocol.encode(reply[key], out_blobs, store)
+        except Exception as error:
+            reply = {"error": f"{header['name']} returned a value the grader cannot read: {error}"}
+            out_blobs = []
+        protocol.send(sock, reply, out_blobs)
+
+
+def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
+    os.setsid()
+    os.environ.clear()
+    os.environ.update({"HOME": workdir, "TMPDIR": workdir, "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
+                       "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    tempfile.tempdir = workdir
+    _drop_privileges(limits.get("uid"), workdir)
+    _apply_limits(limits)
+    os.chdir(workdir)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.path[:] = [p for p in sys.path if p and "autograder" not in p and p != os.getcwd()]
+    shell = Shell()
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": lambda: shell,
+                 "display": lambda *a, **k: None}
+    sys.modules["__main__"].__dict__.update(namespace)
+    namespace = sys.modules["__main__"].__dict__
+    store = protocol.HandleStore()
+    while True:
+        try:
+            header, _ = protocol.receive(sock)
+        except (EOFError, OSError, protocol.ProtocolError):
+            return
+        op = header.get("op")
+        if op == "exec":
+            protocol.send(sock, run_cell(namespace, header["source"], header["cell"], header["timeout"]))
+        elif op == "names":
+            protocol.send(sock, {"names": {n: _where_defined(namespace.get(n)) for n in header["names"]},
+                                 "ignored": shell.ignored[:20]})
+        elif op == "fork":
+            _reap()
+            pid, ours = _spawn(sock, serve_worker, namespace, store)
+            _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(pid)])
+
+
+def _where_defined(value) -> dict:
+    code = getattr(value, "__code__", None)
+    return {"callable": callable(value), "file": getattr(code, "co_filename", None)}
+
+
+def _drop_privileges(uid: int | None, workdir: str) -> None:
+    if uid is None or os.getuid() != 0:
+        return
+    os.chown(workdir, uid, uid)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _apply_limits(limits: dict) -> None:
+    def cap(kind, value):
+        if value:
+            hard = resource.getrlimit(kind)[1]
+            value = int(value) if hard == resource.RLIM_INFINITY else min(int(value), hard)
+            resource.setrlimit(kind, (value, value))
+
+    if limits.get("memory_mb"):
+        cap(resource.RLIMIT_AS, _address_space() + limits["memory_mb"] * 2**20)
+    cap(resource.RLIMIT_NPROC, limits.get("processes"))
+    cap(resource.RLIMIT_FSIZE, limits.get("file_mb", 0) * 2**20)
+    cap(resource.RLIMIT_CPU, limits.get("cpu_seconds"))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _address_space() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def serve_zygote(sock: socket.socket) -> None:
+    """Fork one template per submission; kill everything a submission left."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401  (pre-warm: the fork shares the import)
+
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back to us to be reaped
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: student processes cannot ptrace the zygote
+    protocol.send(sock, {"ready": True, "pid": os.getpid()})
+    template, workdir = None, None
+    while True:
+        try:
+            header, _ = protocol.receive(sock)
+        except (EOFError, OSError, protocol.ProtocolError):
+            return
+        if header.get("op") == "start":
+            workdir = tempfile.mkdtemp(prefix="submission-")
+            template, ours = _spawn(sock, serve_template, header.get("limits", {}), workdir)
+            _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(template)])
+        elif header.get("op") == "cleanup":
+            _kill_all(header.get("uid"), template)
+            if workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+            template, workdir = None, None
+            protocol.send(sock, {"ok": True})
+
+
+def _kill_all(uid: int | None, template: int | None) -> None:
+    """Kill every process the last submission started, wherever it went."""
+    if template:
+        try:
+            os.killpg(template, signal.SIGKILL)
+        except OSError:
+            pass
+    if uid is not None and os.getuid() == 0:
+        pid = os.fork()
+        if pid == 0:  # a process with the student's uid may signal exactly the student's processes
+            try:
+                os.setgid(uid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+    _reap()
+
+
+def main() -> None:
+    fd = int(sys.argv[1])
+    sock = socket.socket(fileno=fd)
+    serve_zygote(sock)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Calls functions that live in this very process: the notebook's own
+namespace, when a student self-checks inside Jupyter. The student can only
+fool themselves here, so no isolation; values still make the same round trip
+through the wire format, so a self-check judges exactly what the grader will.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from autograder.engine import protocol
+from autograder.engine.calls import CallResult
+from autograder.engine.child import perform_call
+
+
+class InProcessCaller:
+    def __init__(self, namespace: dict, call_timeout: float | None = None):
+        self.namespace = namespace
+        self.call_timeout = call_timeout
+
+    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
+        function = self.namespace.get(name)
+        if not callable(function):
+            return CallResult(error=f"{name} is not defined yet: run the cell that defines it.")
+        reply = perform_call(function, copy.deepcopy(args), keep_args, self.call_timeout)
+        if reply["error"]:
+            return CallResult(error=reply["error"])
+        try:
+            value = _round_trip(reply["value"])
+            after = _round_trip(reply["args_after"]) if keep_args else None
+        except TypeError as error:
+            return CallResult(error=f"{name} returned a value the grader cannot read: {error}")
+        return CallResult(value=value, args_after=after, warnings=reply["warnings"], aliases=reply["aliases"])
+
+
+def _round_trip(value):
+    blobs: list[bytes] = []
+    return protocol.decode(protocol.encode(value, blobs), blobs)

@@ -1,0 +1,150 @@
+"""The wire format between the grader and the student's process.
+
+Nothing here unpickles. A message is a JSON header plus raw binary blobs;
+arrays travel as ``.npy`` bytes written and read with ``allow_pickle=False``,
+scalars and strings as JSON. A value that is none of these stays in the
+child's process and crosses as a *handle*: an id the parent can pass back
+(the opaque ``cache`` of an MLP forward pass), but never look inside.
+
+This module is imported by the child too: standard library and NumPy only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_HEADER = 16 * 2**20
+MAX_BLOB = 512 * 2**20
+MAX_DEPTH = 32
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a valid message."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """A value that stayed in the student's process."""
+
+    id: int
+    type_name: str
+
+
+class HandleStore:
+    def __init__(self):
+        self._objects: dict[int, object] = {}
+
+    def add(self, value) -> int:
+        key = len(self._objects) + 1
+        self._objects[key] = value
+        return key
+
+    def get(self, key: int):
+        if key not in self._objects:
+            raise ProtocolError(f"unknown handle {key}")
+        return self._objects[key]
+
+
+def encode(value, blobs: list[bytes], store: HandleStore | None = None, depth: int = 0):
+    """Turn ``value`` into JSON-able data, appending array bytes to ``blobs``."""
+    if depth > MAX_DEPTH:
+        raise TypeError("the value is nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, int) and type(value) in (int,):
+        return value
+    if isinstance(value, float) and type(value) in (float, np.float64):
+        return {"float": repr(float(value))}
+    if isinstance(value, np.generic) and value.dtype.kind in "iuf":
+        value = np.asarray(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(np.asarray(value)), allow_pickle=False)
+        blobs.append(buffer.getvalue())
+        return {"array": len(blobs) - 1}
+    if type(value) in (tuple, list):
+        return {type(value).__name__: [encode(v, blobs, store, depth + 1) for v in value]}
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {"dict": {k: encode(v, blobs, store, depth + 1) for k, v in value.items()}}
+    if isinstance(value, Handle):
+        return {"handle": value.id}
+    if store is not None:
+        return {"handle": store.add(value), "type": type(value).__name__}
+    raise TypeError(f"a value of type {type(value).__name__} cannot be sent")
+
+
+def decode(data, blobs: list[bytes], store: HandleStore | None = None, depth: int = 0):
+    """The inverse of ``encode``; validates everything it reads."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if data is None or isinstance(data, (bool, str)):
+        return data
+    if isinstance(data, int):
+        return data
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise ProtocolError(f"malformed value {str(data)[:80]!r}")
+    kind, payload = next(iter(data.items()))
+    if kind == "float" and isinstance(payload, str):
+        return float(payload)
+    if kind == "array" and isinstance(payload, int) and 0 <= payload < len(blobs):
+        array = np.load(io.BytesIO(blobs[payload]), allow_pickle=False)
+        if array.dtype.kind not in "biuf":
+            raise ProtocolError(f"array of dtype {array.dtype} is not allowed")
+        return array
+    if kind in ("list", "tuple") and isinstance(payload, list):
+        items = [decode(v, blobs, store, depth + 1) for v in payload]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict" and isinstance(payload, dict):
+        return {str(k): decode(v, blobs, store, depth + 1) for k, v in payload.items()}
+    if kind == "handle" and isinstance(payload, int):
+        if store is not None:
+            return store.get(payload)
+        type_name = data.get("type", "object")
+        return Handle(payload, type_name if isinstance(type_name, str) else "object")
+    raise ProtocolError(f"malformed value {str(data)[:80]!r}")
+
+
+def send(sock: socket.socket, header: dict, blobs: list[bytes] = ()) -> None:
+    head = json.dumps(header).encode()
+    parts = [struct.pack("!II", len(head), len(blobs)), head]
+    for blob in blobs:
+        parts += [struct.pack("!Q", len(blob)), blob]
+    sock.sendall(b"".join(parts))
+
+
+def receive(sock: socket.socket) -> tuple[dict, list[bytes]]:
+    head_size, count = struct.unpack("!II", _exactly(sock, 8))
+    if head_size > MAX_HEADER or count > 100_000:
+        raise ProtocolError("message too large")
+    try:
+        header = json.loads(_exactly(sock, head_size))
+    except ValueError as error:
+        raise ProtocolError(f"bad header: {error}") from None
+    if not isinstance(header, dict):
+        raise ProtocolError("header is not an object")
+    blobs = []
+    for _ in range(count):
+        (size,) = struct.unpack("!Q", _exactly(sock, 8))
+        if size > MAX_BLOB:
+            raise ProtocolError("array too large")
+        blobs.append(_exactly(sock, size))
+    return header, blobs
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = sock.recv(min(remaining, 2**20))
+        if not chunk:
+            raise EOFError("the other side closed the connection")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,35 @@
+"""What a student or instructor reads in the terminal or notebook."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.scoring.results import CaseResult, SubmissionResult
+
+
+def print_case_results(results: list[CaseResult], console: Console | None = None) -> None:
+    console = console or Console()
+    if not results:
+        console.print("No tests ran.")
+        return
+    for case in results:
+        mark = "[green]PASS[/green]" if case.passed else "[red]FAIL[/red]"
+        console.print(f"{mark} {case.question}: {case.name}", highlight=False)
+        if not case.passed and case.message:
+            for line in case.message.splitlines():
+                console.print(f"     {line}", highlight=False, markup=False)
+    passed = sum(case.passed for case in results)
+    console.print(f"{passed} of {len(results)} checks passed.")
+
+
+def question_table(result: SubmissionResult, questions: list[str]) -> Table:
+    table = Table(title=f"{result.submission}: {result.total:g} / {result.possible:g}")
+    table.add_column("question")
+    table.add_column("points", justify="right")
+    table.add_column("first problem")
+    for name, (earned, possible) in result.question_scores(questions).items():
+        problem = next((c.message.splitlines()[0] for c in result.cases
+                        if c.question == name and not c.passed and c.message), "")
+        table.add_row(name, f"{earned:g} / {possible:g}", problem[:100])
+    return table

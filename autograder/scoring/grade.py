@@ -1,0 +1,41 @@
+"""Run an assignment's test cases against one implementation and score them."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from autograder.checks.kinds import CaseContext, Outcome
+from autograder.engine.calls import CallFailed, Caller, ReferenceCaller
+from autograder.scoring.results import CaseResult
+from autograder.spec import Assignment
+
+
+def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool = True,
+                only: str | None = None, source_of: Callable[[str], str | None] = lambda name: None,
+                before_question: Callable[[str], None] = lambda name: None) -> list[CaseResult]:
+    """Every case of every question (or of ``only``), scored all-or-nothing."""
+    reference = ReferenceCaller(assignment.reference) if assignment.reference else None
+    questions = [assignment.question(only)] if only else assignment.questions
+    results = []
+    for question in questions:
+        before_question(question.name)
+        for case in question.cases:
+            if case.hidden and not include_hidden:
+                continue
+            context = CaseContext(student=student, reference=reference, inputs=case.inputs.make,
+                                  contract=assignment.contract, layout=assignment.layout,
+                                  reveal=not case.hidden, source_of=source_of)
+            outcome = run_case(case.check, context)
+            results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
+                                      case.points, outcome.message, case.hidden))
+    return results
+
+
+def run_case(check, context: CaseContext) -> Outcome:
+    try:
+        return check.run(context)
+    except CallFailed as failure:
+        return Outcome(False, failure.message)
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
+        # The student's values broke an assumption of the check (a wrong type deep inside a result, say).
+        return Outcome(False, f"your result could not be checked: {type(error).__name__}: {error}")
