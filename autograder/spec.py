@@ -118,6 +118,8 @@ class Assignment:
     reference: dict[str, Callable] | None = None
     mistakes: list[Mistake] = field(default_factory=list)
     limits: dict[str, float] = field(default_factory=dict)
+    # reference results per case, computed once and reused for every submission
+    expected_cache: dict = field(default_factory=dict, repr=False)
 
     def question(self, name: str) -> Question:
         for question in self.questions:

@@ -16,6 +16,8 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from autograder.engine.protocol import materialize
+
 
 @dataclass
 class CallResult:
@@ -67,7 +69,7 @@ class ReferenceCaller:
         self.functions = functions
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
-        args = copy.deepcopy(args)
+        args = materialize(copy.deepcopy(args))
         with warnings_module.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
             warnings_module.simplefilter("always")
             try:

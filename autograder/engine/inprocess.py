@@ -22,7 +22,7 @@ class InProcessCaller:
         function = self.namespace.get(name)
         if not callable(function):
             return CallResult(error=f"{name} is not defined yet: run the cell that defines it.")
-        reply = perform_call(function, copy.deepcopy(args), keep_args, self.call_timeout)
+        reply = perform_call(function, protocol.materialize(copy.deepcopy(args)), keep_args, self.call_timeout)
         if reply["error"]:
             return CallResult(error=reply["error"])
         try:

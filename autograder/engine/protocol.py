@@ -1,7 +1,7 @@
 """The wire format between the grader and the student's process.
 
 Nothing here unpickles. A message is a JSON header plus raw binary blobs;
-arrays travel as ``.npy`` bytes written and read with ``allow_pickle=False``,
+arrays travel as dtype, shape and raw bytes (plain numeric dtypes only),
 scalars and strings as JSON. A value that is none of these stays in the
 child's process and crosses as a *handle*: an id the parent can pass back
 (the opaque ``cache`` of an MLP forward pass), but never look inside.
@@ -11,7 +11,6 @@ This module is imported by the child too: standard library and NumPy only.
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import struct
@@ -34,6 +33,29 @@ class Handle:
 
     id: int
     type_name: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """A small test function sent as an input (``lambda x: np.sin(x)``).
+    It is compiled where it is called: by the student's process for the
+    student's function, by the grader for the reference."""
+
+    source: str
+
+    def compile(self):
+        return eval(compile(self.source, "<test function>", "eval"), {"np": np})
+
+
+def materialize(value):
+    """Replace every Code in a tree of arguments by the function it defines."""
+    if isinstance(value, Code):
+        return value.compile()
+    if type(value) in (tuple, list):
+        return type(value)(materialize(v) for v in value)
+    if type(value) is dict:
+        return {k: materialize(v) for k, v in value.items()}
+    return value
 
 
 class HandleStore:
@@ -65,17 +87,18 @@ def encode(value, blobs: list[bytes], store: HandleStore | None = None, depth: i
         return {"float": repr(float(value))}
     if isinstance(value, np.generic) and value.dtype.kind in "iuf":
         value = np.asarray(value)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(np.asarray(value)), allow_pickle=False)
-        blobs.append(buffer.getvalue())
-        return {"array": len(blobs) - 1}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.dtype.fields is None:
+        array = np.ascontiguousarray(np.asarray(value))
+        blobs.append(array.tobytes())
+        return {"array": len(blobs) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
     if type(value) in (tuple, list):
         return {type(value).__name__: [encode(v, blobs, store, depth + 1) for v in value]}
     if type(value) is dict and all(type(k) is str for k in value):
         return {"dict": {k: encode(v, blobs, store, depth + 1) for k, v in value.items()}}
     if isinstance(value, Handle):
         return {"handle": value.id}
+    if isinstance(value, Code):
+        return {"code": value.source}
     if store is not None:
         return {"handle": store.add(value), "type": type(value).__name__}
     raise TypeError(f"a value of type {type(value).__name__} cannot be sent")
@@ -89,27 +112,43 @@ def decode(data, blobs: list[bytes], store: HandleStore | None = None, depth: in
         return data
     if isinstance(data, int):
         return data
-    if not isinstance(data, dict) or len(data) not in (1, 2):
+    if not isinstance(data, dict) or len(data) not in (1, 2, 3):
         raise ProtocolError(f"malformed value {str(data)[:80]!r}")
     kind, payload = next(iter(data.items()))
     if kind == "float" and isinstance(payload, str):
         return float(payload)
     if kind == "array" and isinstance(payload, int) and 0 <= payload < len(blobs):
-        array = np.load(io.BytesIO(blobs[payload]), allow_pickle=False)
-        if array.dtype.kind not in "biuf":
-            raise ProtocolError(f"array of dtype {array.dtype} is not allowed")
-        return array
+        return _array(blobs[payload], data.get("dtype"), data.get("shape"))
     if kind in ("list", "tuple") and isinstance(payload, list):
         items = [decode(v, blobs, store, depth + 1) for v in payload]
         return items if kind == "list" else tuple(items)
     if kind == "dict" and isinstance(payload, dict):
         return {str(k): decode(v, blobs, store, depth + 1) for k, v in payload.items()}
+    if kind == "code" and isinstance(payload, str):
+        return Code(payload).compile() if store is not None else Code(payload)
     if kind == "handle" and isinstance(payload, int):
         if store is not None:
             return store.get(payload)
         type_name = data.get("type", "object")
         return Handle(payload, type_name if isinstance(type_name, str) else "object")
     raise ProtocolError(f"malformed value {str(data)[:80]!r}")
+
+
+def _array(blob: bytes, dtype, shape) -> np.ndarray:
+    """Rebuild an array from raw bytes, accepting only plain numeric dtypes."""
+    if not isinstance(dtype, str) or not isinstance(shape, list) or not all(
+            isinstance(n, int) and n >= 0 for n in shape) or len(shape) > 32:
+        raise ProtocolError("malformed array")
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        raise ProtocolError(f"unknown dtype {dtype[:20]!r}") from None
+    if kind.kind not in "biuf" or kind.fields is not None or kind.subdtype is not None:
+        raise ProtocolError(f"arrays of dtype {kind} are not allowed")
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if count * kind.itemsize != len(blob):
+        raise ProtocolError("array size does not match its shape")
+    return np.frombuffer(blob, dtype=kind).reshape(shape).copy()
 
 
 def send(sock: socket.socket, header: dict, blobs: list[bytes] = ()) -> None:

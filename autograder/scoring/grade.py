@@ -24,7 +24,8 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                 continue
             context = CaseContext(student=student, reference=reference, inputs=case.inputs.make,
                                   contract=assignment.contract, layout=assignment.layout,
-                                  reveal=not case.hidden, source_of=source_of)
+                                  reveal=not case.hidden, source_of=source_of,
+                                  cache=assignment.expected_cache, case_key=(question.name, case.name))
             outcome = run_case(case.check, context)
             results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                       case.points, outcome.message, case.hidden))

@@ -1,0 +1,111 @@
+"""How the untrusted zygote process is started: inside bubblewrap when it is
+available, otherwise as a plain process with a scrubbed environment.
+
+Under bubblewrap the student's code sees a filesystem of its own: the
+system's read-only libraries, the Python installation and this package's
+engine, an empty private /tmp, and nothing else; no network; its own process
+ids. Solutions, hidden tests, other submissions and the grader's outputs do
+not exist there.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import autograder
+
+PACKAGE_ROOT = Path(autograder.__file__).resolve().parent
+FIRST_UID = 61000  # slot k runs student code as uid FIRST_UID + k when the grader is root
+
+
+@dataclass(frozen=True)
+class Isolation:
+    kind: str  # "bwrap" or "process"
+    warning: str = ""
+
+
+@functools.cache
+def bwrap_available() -> bool:
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return False
+    try:
+        probe = subprocess.run([bwrap, *_bwrap_args(), "true"], capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def choose_isolation(requested: str = "auto") -> Isolation:
+    if requested in ("auto", "bwrap") and sys.platform == "linux" and bwrap_available():
+        return Isolation("bwrap")
+    if requested == "bwrap":
+        raise RuntimeError("bubblewrap (bwrap) is not available: install the 'bubblewrap' package")
+    reason = "bubblewrap is not installed" if not shutil.which("bwrap") else "bubblewrap did not start"
+    return Isolation("process", f"WARNING: {reason}; student code runs with process isolation only "
+                                "(own uid, limits, scrubbed environment) and can read files this machine's "
+                                "permissions allow. Install bubblewrap for full isolation.")
+
+
+def student_uid(slot: int) -> int | None:
+    return FIRST_UID + slot if os.geteuid() == 0 else None
+
+
+def zygote_command(isolation: Isolation, fd: int) -> list[str]:
+    run = [sys.executable, "-I", "-S", "-c", _BOOT, str(PACKAGE_ROOT.parent), str(fd)]
+    if isolation.kind == "bwrap":
+        return ["bwrap", *_bwrap_args(), *run]
+    return run
+
+
+def zygote_environment() -> dict[str, str]:
+    keep = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "AUTOGRADER_CHILD": "1"}
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
+        if name in os.environ:
+            keep[name] = os.environ[name]
+    return keep
+
+
+# -I -S: ignore the environment and user site; the boot adds the interpreter's
+# own site-packages, then exactly the folder that holds this package.
+_BOOT = (
+    "import site, sys; site.main(); sys.path.insert(0, sys.argv[1]); "
+    "from autograder.engine.child import main; sys.argv = sys.argv[1:]; main()"
+)
+
+
+def _bwrap_args() -> list[str]:
+    system = [Path(p) for p in ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/sbin", "/etc")]
+    links = [p for p in system if p.is_symlink()]  # merged-/usr systems: /bin -> usr/bin
+    readable = [p for p in system if p not in links]
+    readable += [Path(sys.base_prefix), Path(sys.prefix), PACKAGE_ROOT]
+    readable += [Path(p) for p in sys.path if p.endswith("-packages")]
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    made: set[Path] = set()
+    for path in _outermost(p.resolve() for p in readable if p.exists()):
+        for parent in reversed(path.parents):  # bwrap would create these 0700: make them traversable
+            if parent != Path("/") and parent not in made:
+                args += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+        args += ["--ro-bind", str(path), str(path)]
+    for link in links:
+        args += ["--symlink", os.readlink(link), str(link)]
+    return args + ["--chdir", "/tmp"]
+
+
+def _outermost(paths) -> list[Path]:
+    """Drop paths that lie inside another path of the list."""
+    unique = sorted(set(paths), key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for path in unique:
+        if not any(path == k or k in path.parents for k in kept):
+            kept.append(path)
+    return kept

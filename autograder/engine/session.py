@@ -1,0 +1,243 @@
+"""The trusted side of the engine: start the sandboxed zygote, run a
+submission's cells, call its functions, enforce time limits, kill what hangs.
+
+Every process on the other side is reached through a socket and a pidfd the
+parent received by SCM_RIGHTS, so a hung or hostile process is killed with
+``pidfd_send_signal`` whatever pid namespace it lives in.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from autograder.engine import protocol
+from autograder.engine.calls import CallResult
+from autograder.engine.sandbox import Isolation, choose_isolation, student_uid, zygote_command, zygote_environment
+
+GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
+
+
+@dataclass
+class Limits:
+    cell_timeout: float = 10.0
+    call_timeout: float = 10.0
+    total_timeout: float = 120.0
+    memory_mb: int = 1024
+    processes: int = 64
+    file_mb: int = 16
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Limits":
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+
+class EngineError(Exception):
+    """The sandbox itself failed (not the student's code)."""
+
+
+class ProcessLost(Exception):
+    """The student's process died or stopped answering; the reason is for the student."""
+
+
+@dataclass
+class Channel:
+    """A socket and a pidfd for one process on the untrusted side."""
+
+    sock: socket.socket
+    pidfd: int
+
+    def request(self, header: dict, blobs: list[bytes] = (), timeout: float | None = None):
+        self.sock.settimeout(timeout)
+        try:
+            protocol.send(self.sock, header, blobs)
+            return protocol.receive(self.sock)
+        except (socket.timeout, TimeoutError):
+            raise ProcessLost("timeout") from None
+        except (EOFError, ConnectionError, OSError):
+            raise ProcessLost("ended") from None
+        except protocol.ProtocolError as error:
+            raise ProcessLost(f"sent an unreadable reply ({error})") from None
+
+    def receive_channel(self, timeout: float) -> "Channel":
+        self.sock.settimeout(timeout)
+        try:
+            _, fds, _, _ = socket.recv_fds(self.sock, 1, 2)
+        except (socket.timeout, TimeoutError, OSError) as error:
+            raise ProcessLost(f"could not start a process ({error})") from None
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            raise ProcessLost("could not start a process")
+        return Channel(socket.socket(fileno=fds[0]), fds[1])
+
+    def kill(self) -> None:
+        try:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except OSError:
+            pass
+        for close in (self.sock.close, lambda: os.close(self.pidfd)):
+            try:
+                close()
+            except OSError:
+                pass
+
+
+class Engine:
+    """One sandboxed zygote, pre-warmed, forking a fresh process per submission.
+    Engines are independent: a pool runs one per worker slot."""
+
+    def __init__(self, slot: int = 0, isolation: str | Isolation = "auto"):
+        self.slot = slot
+        self.isolation = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
+        self.uid = student_uid(slot)
+        self._process: subprocess.Popen | None = None
+        self._sock: socket.socket | None = None
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair()
+        command = zygote_command(self.isolation, theirs.fileno())
+        self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=zygote_environment(),
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self._sock = ours
+        ours.settimeout(60)
+        try:
+            header, _ = protocol.receive(ours)
+        except (EOFError, OSError, protocol.ProtocolError) as error:
+            self.close()
+            raise EngineError(f"the sandbox did not start ({error}); command: {' '.join(command[:3])} ...") from None
+        if not header.get("ready"):
+            raise EngineError("the sandbox sent an unexpected greeting")
+
+    def open(self, limits: Limits) -> "Run":
+        if self._process is None or self._process.poll() is not None:
+            self._start()
+        header = {"op": "start", "limits": {"uid": self.uid, "memory_mb": limits.memory_mb,
+                                            "processes": limits.processes, "file_mb": limits.file_mb,
+                                            "cpu_seconds": int(limits.total_timeout) + 5}}
+        try:
+            zygote = Channel(self._sock, -1)
+            zygote.sock.settimeout(30)
+            protocol.send(self._sock, header)
+            protocol.receive(self._sock)
+            template = zygote.receive_channel(30)
+        except (ProcessLost, EOFError, OSError, protocol.ProtocolError):
+            self.close()  # the zygote was killed (by a student?): start afresh next time
+            raise EngineError("the sandbox stopped answering") from None
+        return Run(self, template, limits)
+
+    def cleanup(self) -> None:
+        """Kill every process the last submission left behind."""
+        if self._sock is None:
+            return
+        try:
+            self._sock.settimeout(30)
+            protocol.send(self._sock, {"op": "cleanup", "uid": self.uid})
+            protocol.receive(self._sock)
+        except (EOFError, OSError, protocol.ProtocolError):
+            self.close()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._process is not None:
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self._process.wait()
+            self._process = None
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class Run:
+    """One submission's processes: the template that ran the cells, and a
+    worker forked from it that answers calls (re-forked after a kill)."""
+
+    engine: Engine
+    template: Channel
+    limits: Limits
+    started: float = field(default_factory=time.monotonic)
+    worker: Channel | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def remaining(self) -> float:
+        return self.limits.total_timeout - (time.monotonic() - self.started)
+
+    def exec_cell(self, index: int, source: str) -> dict:
+        """Run one cell. ProcessLost if the cell killed or hung its process."""
+        timeout = min(self.limits.cell_timeout, max(self.remaining(), 0.01))
+        header, _ = self.template.request({"op": "exec", "cell": index, "source": source, "timeout": timeout},
+                                          timeout=timeout + GRACE)
+        return header
+
+    def defined(self, names: list[str]) -> dict:
+        header, _ = self.template.request({"op": "names", "names": names}, timeout=10)
+        return header
+
+    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
+        if self.remaining() <= 0:
+            return CallResult(error=f"not run: the submission used up its total time limit "
+                                    f"({self.limits.total_timeout:g} s).")
+        timeout = min(self.limits.call_timeout, self.remaining())
+        blobs: list[bytes] = []
+        try:
+            encoded = protocol.encode(tuple(args), blobs)
+        except TypeError as error:
+            return CallResult(error=f"could not send the arguments: {error}")
+        try:
+            worker = self._worker()
+            header, reply_blobs = worker.request({"name": name, "args": encoded, "keep_args": keep_args,
+                                                  "timeout": timeout}, blobs, timeout=timeout + GRACE)
+        except ProcessLost as lost:
+            self._drop_worker()
+            if str(lost) == "timeout":
+                return CallResult(error=f"{name} did not return within {timeout:g} s (call time limit).")
+            return CallResult(error=f"{name} ended its process instead of returning "
+                                    f"(os._exit, a crash or a limit: {lost}).")
+        return _call_result(name, header, reply_blobs)
+
+    def _worker(self) -> Channel:
+        if self.worker is None:
+            try:
+                self.template.request({"op": "fork"}, timeout=10)
+                self.worker = self.template.receive_channel(10)
+            except ProcessLost as lost:
+                raise ProcessLost(f"the notebook's process could not start a worker: {lost}") from None
+        return self.worker
+
+    def _drop_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+
+    def close(self) -> None:
+        self._drop_worker()
+        self.template.kill()
+        self.engine.cleanup()
+
+
+def _call_result(name: str, header: dict, blobs: list[bytes]) -> CallResult:
+    try:
+        if header.get("error"):
+            return CallResult(error=str(header["error"])[:2000])
+        value = protocol.decode(header.get("value"), blobs)
+        after = protocol.decode(header["args_after"], blobs) if "args_after" in header else None
+        warnings = [str(w)[:300] for w in header.get("warnings", [])][:20]
+        aliases = [str(a)[:100] for a in header.get("aliases", [])][:20]
+    except (protocol.ProtocolError, ValueError, TypeError, AttributeError) as error:
+        return CallResult(error=f"{name} returned a value the grader cannot read ({error}).")
+    return CallResult(value=value, args_after=after, warnings=warnings, aliases=aliases)

@@ -1,0 +1,70 @@
+"""Grade one submitted notebook: read, run in the sandbox, check, score."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from autograder.engine.execute import execute_notebook
+from autograder.engine.session import Engine, EngineError, Limits, ProcessLost
+from autograder.notebook.read import NotebookError, read_code_cells
+from autograder.scoring.grade import grade_cases
+from autograder.scoring.results import CaseResult, SubmissionResult
+from autograder.spec import Assignment
+
+
+def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, include_hidden: bool = True,
+                   only: str | None = None, limits: Limits | None = None) -> SubmissionResult:
+    start = time.monotonic()
+    result = SubmissionResult(submission=Path(path).stem, assignment=assignment.name)
+    limits = limits or Limits.from_dict(assignment.limits)
+    if engine.isolation.warning:
+        result.notes.append(engine.isolation.warning)
+    try:
+        cells = read_code_cells(Path(path))
+    except NotebookError as error:
+        return _unreadable(assignment, result, f"could not read the notebook: {error}", include_hidden, start)
+    try:
+        run, reports = execute_notebook(engine, cells, limits)
+    except EngineError as error:
+        return _unreadable(assignment, result, f"the grader's sandbox failed: {error}", include_hidden, start)
+    try:
+        sources = {cell.index: cell.source for cell in cells}
+        result.notes += [report.message for report in reports if report.status != "ok" and report.message]
+        try:
+            defined = run.defined(list(assignment.contract))
+        except ProcessLost:
+            defined = {}
+        ignored = defined.get("ignored") or []
+        if ignored:
+            result.notes.append(f"ignored by the grader: {', '.join(map(str, ignored[:10]))}")
+        missing = [name for name, where in (defined.get("names") or {}).items()
+                   if not (isinstance(where, dict) and where.get("callable"))]
+        if missing:
+            result.notes.append(f"not defined as functions: {', '.join(missing)}")
+
+        def source_of(name: str) -> str | None:
+            where = (defined.get("names") or {}).get(name) or {}
+            cell = str(where.get("file") or "")
+            if cell.startswith("<cell ") and cell[6:-1].isdigit():
+                return sources.get(int(cell[6:-1]))
+            return None
+
+        result.cases = grade_cases(assignment, run, include_hidden=include_hidden, only=only, source_of=source_of)
+        result.notes += run.notes
+    except Exception:
+        run.close()
+        raise
+    run.close()
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _unreadable(assignment: Assignment, result: SubmissionResult, reason: str, include_hidden: bool,
+                start: float) -> SubmissionResult:
+    """Zero points on every case, with the reason: the row still exists."""
+    result.error = reason
+    result.cases = [CaseResult(q.name, case.name, 0.0, case.points, reason, case.hidden)
+                    for q in assignment.questions for case in q.cases if include_hidden or not case.hidden]
+    result.seconds = time.monotonic() - start
+    return result
