@@ -61,3 +61,13 @@ def read_code_cells(path: Path) -> list[CodeCell]:
             raise NotebookError(f"cell {position} has a source that is not text")
         code.append(CodeCell(position, source))
     return code
+
+
+def assignment_of(path: Path) -> str | None:
+    """The assignment a notebook belongs to: its metadata, else None."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        name = data["metadata"]["autograder"]["assignment"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return name if isinstance(name, str) and name.isidentifier() else None

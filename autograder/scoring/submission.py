@@ -23,11 +23,11 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
     try:
         cells = read_code_cells(Path(path))
     except NotebookError as error:
-        return _unreadable(assignment, result, f"could not read the notebook: {error}", include_hidden, start)
+        return zero_result(assignment, result, f"could not read the notebook: {error}", include_hidden, start)
     try:
         run, reports = execute_notebook(engine, cells, limits)
     except EngineError as error:
-        return _unreadable(assignment, result, f"the grader's sandbox failed: {error}", include_hidden, start)
+        return zero_result(assignment, result, f"the grader's sandbox failed: {error}", include_hidden, start)
     try:
         sources = {cell.index: cell.source for cell in cells}
         result.notes += [report.message for report in reports if report.status != "ok" and report.message]
@@ -56,15 +56,15 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
         run.close()
         raise
     run.close()
-    result.seconds = time.monotonic() - start
+    result.seconds = time.monotonic() - start if start is not None else 0.0
     return result
 
 
-def _unreadable(assignment: Assignment, result: SubmissionResult, reason: str, include_hidden: bool,
-                start: float) -> SubmissionResult:
+def zero_result(assignment: Assignment, result: SubmissionResult, reason: str, include_hidden: bool = True,
+                start: float | None = None) -> SubmissionResult:
     """Zero points on every case, with the reason: the row still exists."""
     result.error = reason
     result.cases = [CaseResult(q.name, case.name, 0.0, case.points, reason, case.hidden)
                     for q in assignment.questions for case in q.cases if include_hidden or not case.hidden]
-    result.seconds = time.monotonic() - start
+    result.seconds = time.monotonic() - start if start is not None else 0.0
     return result

@@ -1,0 +1,179 @@
+"""Command line: each command parses its arguments and calls a plain function."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from autograder.course import CourseError, assignment_names, course_root, load_assignment
+from autograder.demo import write_samples
+from autograder.engine.session import Engine, Limits
+from autograder.notebook.read import assignment_of
+from autograder.outputs.feedback import print_case_results, question_table
+from autograder.scoring.batch import grade_batch
+from autograder.scoring.results import SubmissionResult
+from autograder.scoring.submission import grade_notebook
+from autograder.scoring.validate import validate_assignment
+
+console = Console()
+DEMO_LIMITS = Limits(cell_timeout=2.0, call_timeout=2.0)  # the demo's hanging sample need not wait 10 s
+
+
+@click.group()
+@click.version_option(package_name="autograder")
+def main() -> None:
+    """Grade deep-learning math notebooks with numerical gradient checks."""
+
+
+@main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-q", "--question", help="Check one question (a contract function name).")
+@click.option("-a", "--assignment", help="Assignment name (default: from the notebook's metadata or file name).")
+def check(notebook: Path, question: str | None, assignment: str | None) -> None:
+    """Run the public tests on a notebook, as a student would."""
+    name = assignment or assignment_of(notebook) or notebook.stem
+    spec = _load(name, with_solutions=False)
+    if question and question not in [q.name for q in spec.questions]:
+        raise click.UsageError(f"no question {question!r}; questions: {', '.join(q.name for q in spec.questions)}")
+    with Engine() as engine:
+        result = grade_notebook(spec, notebook, engine, include_hidden=False, only=question)
+    _print_notes(result)
+    print_case_results(result.cases, console)
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for scores.csv and one results.json per submission.")
+@click.option("-j", "--jobs", default=2, show_default=True, help="Submissions graded in parallel.")
+@click.option("--isolation", type=click.Choice(["auto", "bwrap", "process"]), default="auto", show_default=True)
+def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: int, isolation: str) -> None:
+    """Grade submissions (notebooks, or folders of them) with all tests."""
+    spec = _load(assignment)
+    paths = _expand(submissions)
+    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation)
+    questions = [q.name for q in spec.questions]
+    console.print(_question_summary(results, questions))
+    console.print(_summary_table(results, questions))
+    console.print(f"Wrote {out_dir / 'scores.csv'} and {len(results)} results.json files.")
+
+
+@main.command()
+@click.argument("assignments", nargs=-1)
+def validate(assignments: tuple[str, ...]) -> None:
+    """Prove assignments gradable (all of them if none is named)."""
+    root = _root()
+    names = list(assignments) or assignment_names(root)
+    failed = 0
+    with Engine() as engine:
+        for name in names:
+            verdicts = validate_assignment(_load(name), engine, root)
+            table = Table(title=f"validate {name}")
+            for column in ("", "check", "detail"):
+                table.add_column(column)
+            for verdict in verdicts:
+                table.add_row("[green]ok[/green]" if verdict.ok else "[red]FAIL[/red]", verdict.what, verdict.detail)
+                failed += not verdict.ok
+            console.print(table)
+    if failed:
+        console.print(f"[red]{failed} validation check(s) failed.[/red]")
+        sys.exit(1)
+    console.print(f"[green]All {len(names)} assignment(s) validated.[/green]")
+
+
+@main.command()
+@click.option("-a", "--assignment", default="logistic_regression", show_default=True)
+@click.option("--out", "out_dir", default=Path("demo-output"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+def demo(assignment: str, out_dir: Path) -> None:
+    """Make sample submissions (correct, partly wrong, broken, ...) and grade them."""
+    spec = _load(assignment)
+    paths = write_samples(spec, _root(), out_dir / "submissions")
+    console.print(f"Sample submissions in {out_dir / 'submissions'}:")
+    results = _grade_with_progress(spec, paths, out_dir / "results", jobs=2, isolation="auto",
+                                   limits=DEMO_LIMITS)
+    questions = [q.name for q in spec.questions]
+    console.print(_question_summary(results, questions))
+    console.print(_summary_table(results, questions))
+    wrong = next((r for r in results if r.submission == "partly-wrong"), None)
+    if wrong is not None:
+        console.print(question_table(wrong, questions))
+    console.print(f"Scores: {out_dir / 'results' / 'scores.csv'}")
+
+
+def _root() -> Path:
+    try:
+        return course_root()
+    except CourseError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _load(name: str, with_solutions: bool = True):
+    try:
+        return load_assignment(name, _root(), with_solutions=with_solutions)
+    except CourseError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _expand(items: tuple[Path, ...]) -> list[Path]:
+    paths: list[Path] = []
+    for item in items:
+        paths += sorted(p for p in item.iterdir() if p.is_file()) if item.is_dir() else [item]
+    return paths
+
+
+def _grade_with_progress(spec, paths: list[Path], out_dir: Path, jobs: int, isolation: str,
+                         limits: Limits | None = None) -> list[SubmissionResult]:
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("grade", total=len(paths))
+        results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits,
+                              on_result=lambda result: progress.advance(task))
+    notes = {note for result in results for note in result.notes if note.startswith("WARNING")}
+    for note in notes:
+        console.print(f"[bold yellow]{note}[/bold yellow]")
+    return results
+
+
+def _summary_table(results: list[SubmissionResult], questions: list[str]) -> Table:
+    table = Table(title="submissions")
+    table.add_column("submission")
+    table.add_column("total", justify="right")
+    table.add_column("note")
+    for result in results:
+        note = result.error or next((n for n in result.notes if not n.startswith("WARNING")), "")
+        table.add_row(result.submission, f"{result.total:g}/{result.possible:g}", note[:70])
+    return table
+
+
+def _question_summary(results: list[SubmissionResult], questions: list[str]) -> Table:
+    """Per question: how the class did."""
+    table = Table(title="questions")
+    for column, justify in (("question", "left"), ("points", "right"), ("mean", "right"),
+                            ("full marks", "right"), ("zero", "right")):
+        table.add_column(column, justify=justify)
+    for question in questions:
+        scores = [r.question_scores(questions)[question] for r in results]
+        possible = max((p for _, p in scores), default=0.0)
+        earned = [e for e, _ in scores]
+        mean = sum(earned) / len(earned) if earned else 0.0
+        table.add_row(question, f"{possible:g}", f"{mean:.2f}", str(sum(e >= possible > 0 for e in earned)),
+                      str(sum(e == 0 for e in earned)))
+    return table
+
+
+def _print_notes(result: SubmissionResult) -> None:
+    if result.error:
+        console.print(f"[red]{result.error}[/red]")
+    for note in result.notes:
+        console.print(f"[yellow]{note}[/yellow]", highlight=False)
+
+
+if __name__ == "__main__":
+    main()

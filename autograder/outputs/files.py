@@ -1,0 +1,67 @@
+"""Files an instructor keeps: scores.csv and Gradescope's results.json.
+
+Every file is written to a temporary name and renamed into place, so a grader
+killed mid-batch never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from autograder.scoring.results import SubmissionResult
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def scores_csv(results: list[SubmissionResult], questions: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["submission", *questions, "total", "possible", "error"])
+    for result in results:
+        scores = result.question_scores(questions)
+        writer.writerow([result.submission, *(f"{scores[q][0]:g}" for q in questions),
+                         f"{result.total:g}", f"{result.possible:g}", result.error or ""])
+    return buffer.getvalue()
+
+
+def gradescope_results(result: SubmissionResult, questions: list[str]) -> dict:
+    """Gradescope's results format: one test per question, named after it."""
+    tests = []
+    for name, (earned, possible) in result.question_scores(questions).items():
+        lines = []
+        for case in (c for c in result.cases if c.question == name):
+            mark = "passed" if case.passed else "FAILED"
+            kind = " (hidden test)" if case.hidden else ""
+            lines.append(f"[{mark}] {case.name}{kind}")
+            if not case.passed and case.message:
+                lines += ["    " + line for line in case.message.splitlines()]
+        tests.append({"name": name, "score": earned, "max_score": possible,
+                      "output": "\n".join(lines), "visibility": "visible"})
+    output = "\n".join(([result.error] if result.error else []) + result.notes)
+    return {"score": result.total, "max_score": result.possible, "execution_time": round(result.seconds, 3),
+            "output": output, "visibility": "visible", "tests": tests}
+
+
+def write_submission(out_dir: Path, result: SubmissionResult, questions: list[str]) -> None:
+    payload = json.dumps(gradescope_results(result, questions), indent=2)
+    write_atomic(out_dir / result.submission / "results.json", payload + "\n")

@@ -1,0 +1,59 @@
+"""Prove an assignment is gradable: the reference-filled notebook earns full
+marks, the untouched notebook earns zero without breaking the grader, and
+every known mistake loses points on the question it targets."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import notebook_path
+from autograder.engine.session import Engine
+from autograder.notebook.build import filled_notebook, mistaken_notebook
+from autograder.scoring.submission import grade_notebook
+from autograder.spec import Assignment
+
+MIN_MISTAKES = 8
+
+
+@dataclass
+class Verdict:
+    what: str
+    ok: bool
+    detail: str
+
+
+def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> list[Verdict]:
+    student = notebook_path(assignment.name, root)
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="validate-") as folder:
+        def grade(notebook: nbformat.NotebookNode, stem: str):
+            path = Path(folder) / f"{stem}.ipynb"
+            nbformat.write(notebook, path)
+            return grade_notebook(assignment, path, engine)
+
+        filled = grade(filled_notebook(assignment, student), "reference")
+        failing = [f"{c.question}: {c.name}: {c.message.splitlines()[0] if c.message else ''}"
+                   for c in filled.cases if not c.passed]
+        verdicts.append(Verdict("reference-filled notebook scores 100%", filled.total == filled.possible > 0,
+                                f"{filled.total:g}/{filled.possible:g}" + ("; " + "; ".join(failing[:3]) if failing else "")))
+
+        untouched = grade(nbformat.read(student, as_version=4), "untouched")
+        verdicts.append(Verdict("untouched student notebook scores 0", untouched.total == 0 and untouched.error is None,
+                                f"{untouched.total:g}/{untouched.possible:g}" + (f"; {untouched.error}" if untouched.error else "")))
+
+        verdicts.append(Verdict(f"mistake library has at least {MIN_MISTAKES} mistakes",
+                                len(assignment.mistakes) >= MIN_MISTAKES, f"{len(assignment.mistakes)} mistakes"))
+        for number, mistake in enumerate(assignment.mistakes, start=1):
+            result = grade(mistaken_notebook(assignment, student, mistake), f"mistake-{number}")
+            earned, possible = result.question_scores([mistake.targets]).get(mistake.targets, (0.0, 0.0))
+            lost = [c for c in result.cases if c.question == mistake.targets and not c.passed]
+            detail = f"{mistake.targets}: {earned:g}/{possible:g}"
+            if lost and lost[0].message:
+                detail += f"; {lost[0].message.splitlines()[0][:120]}"
+            verdicts.append(Verdict(f"mistake '{mistake.name}' loses points on {mistake.targets}",
+                                    result.total < result.possible and earned < possible, detail))
+    return verdicts
