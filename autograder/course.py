@@ -22,17 +22,15 @@ class CourseError(Exception):
 
 
 def course_root(start: Path | None = None) -> Path:
-    """$AUTOGRADER_COURSE, else the nearest folder upwards with ``assignments/``,
-    else the folder this package was installed from."""
+    """$AUTOGRADER_COURSE, else the nearest folder upwards whose ``assignments/``
+    holds an assignment, else the folder this package was installed from."""
     if os.environ.get("AUTOGRADER_COURSE"):
         return Path(os.environ["AUTOGRADER_COURSE"]).resolve()
     here = (start or Path.cwd()).resolve()
-    for folder in [here, *here.parents]:
-        if (folder / "assignments").is_dir():
-            return folder
     installed = Path(__file__).resolve().parent.parent
-    if (installed / "assignments").is_dir():
-        return installed
+    for folder in [here, *here.parents, installed]:
+        if any((folder / "assignments").glob("*/public_tests.py")):
+            return folder
     raise CourseError("no course found: run inside a folder with assignments/ or set AUTOGRADER_COURSE")
 
 

@@ -1,0 +1,70 @@
+"""Grading time per submission, printed (not asserted).
+
+    python benchmarks/grading_speed.py [--assignment logistic_regression] [-n 20] [--kernel]
+
+Grades n submissions one after another on one warm engine: the reference-
+filled notebook and each known mistake in turn (all tests, hidden included),
+and prints the median and spread. ``--kernel`` also times starting a Jupyter
+kernel, the cost this engine avoids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import course_root, load_assignment, notebook_path
+from autograder.engine.session import Engine
+from autograder.notebook.build import filled_notebook, mistaken_notebook
+from autograder.scoring.submission import grade_notebook
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assignment", default="logistic_regression")
+    parser.add_argument("-n", type=int, default=20)
+    parser.add_argument("--kernel", action="store_true")
+    options = parser.parse_args()
+
+    root = course_root()
+    assignment = load_assignment(options.assignment, root)
+    student = notebook_path(options.assignment, root)
+    variants = [filled_notebook(assignment, student)]
+    variants += [mistaken_notebook(assignment, student, m) for m in assignment.mistakes]
+    with tempfile.TemporaryDirectory() as folder, Engine() as engine:
+        paths = []
+        for number in range(options.n):
+            path = Path(folder) / f"submission-{number}.ipynb"
+            nbformat.write(variants[number % len(variants)], path)
+            paths.append(path)
+        start = time.perf_counter()
+        grade_notebook(assignment, paths[0], engine)  # starts the zygote; not counted
+        warmup = time.perf_counter() - start
+        times = []
+        for path in paths:
+            start = time.perf_counter()
+            result = grade_notebook(assignment, path, engine)
+            times.append(time.perf_counter() - start)
+        print(f"assignment          {options.assignment} ({len(result.cases)} test cases, isolation: "
+              f"{engine.isolation.kind})")
+        print(f"engine start        {warmup:.3f} s (once per worker)")
+        print(f"submissions         {len(times)}")
+        print(f"median per notebook {statistics.median(times):.3f} s")
+        print(f"fastest / slowest   {min(times):.3f} s / {max(times):.3f} s")
+    if options.kernel:
+        from jupyter_client.manager import start_new_kernel
+
+        start = time.perf_counter()
+        manager, client = start_new_kernel(kernel_name="python3")
+        print(f"kernel start        {time.perf_counter() - start:.3f} s (what a kernel-per-notebook grader pays)")
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    main()

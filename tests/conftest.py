@@ -1,0 +1,69 @@
+"""Shared fixtures: the course in this repository, a sandboxed engine, and a
+factory for notebooks made from the reference with changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.course import load_assignment, notebook_path
+from autograder.engine.session import Engine, Limits
+from autograder.notebook.build import filled_notebook, reference_sources
+from autograder.scoring.submission import grade_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST_LIMITS = Limits(cell_timeout=1.0, call_timeout=1.0, total_timeout=60.0)
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def logistic():
+    return load_assignment("logistic_regression", ROOT)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    with Engine() as shared:
+        yield shared
+
+
+@pytest.fixture
+def write_notebook(tmp_path):
+    """write_notebook(cells or notebook, name) -> path of a notebook file."""
+
+    def write(content, name: str = "submission") -> Path:
+        notebook = content if isinstance(content, nbformat.NotebookNode) else new_notebook(
+            cells=[new_code_cell(source) for source in content])
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(notebook, path)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def filled_logistic(logistic):
+    """A fresh copy of the reference-filled logistic_regression notebook."""
+    return lambda: filled_notebook(logistic, notebook_path("logistic_regression", ROOT))
+
+
+@pytest.fixture
+def grade(engine):
+    def run(assignment, path, **options):
+        options.setdefault("limits", FAST_LIMITS)
+        return grade_notebook(assignment, path, engine, **options)
+
+    return run
+
+
+@pytest.fixture
+def reference_cells():
+    """reference_cells(assignment) -> code cells defining every reference function."""
+    return lambda assignment: ["import numpy as np", *reference_sources(assignment).values()]

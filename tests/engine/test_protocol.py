@@ -1,0 +1,82 @@
+import json
+import socket
+import struct
+
+import numpy as np
+import pytest
+
+from autograder.engine import protocol
+
+
+def round_trip(value, store=None):
+    blobs: list[bytes] = []
+    return protocol.decode(protocol.encode(value, blobs, store), blobs)
+
+
+def test_arrays_scalars_and_containers_round_trip():
+    value = (np.arange(6.0).reshape(2, 3), {"dW1": np.ones(2, dtype=np.float32), "n": 3}, [1.5, float("nan")], None,
+             True, "text", np.float64(0.25), np.int64(7))
+    back = round_trip(value)
+    np.testing.assert_array_equal(back[0], value[0])
+    assert back[1]["dW1"].dtype == np.float32 and back[1]["n"] == 3
+    assert back[2][0] == 1.5 and np.isnan(back[2][1])
+    assert back[3:6] == (None, True, "text") and back[6] == 0.25 and back[7] == 7
+
+
+def test_object_arrays_and_arbitrary_objects_cannot_be_sent_without_a_store():
+    with pytest.raises(TypeError):
+        round_trip(np.array([object()], dtype=object))
+    with pytest.raises(TypeError):
+        round_trip(object())
+
+
+def test_other_objects_become_handles_that_resolve_on_their_side():
+    store = protocol.HandleStore()
+    cache = object()
+    blobs: list[bytes] = []
+    handle = protocol.decode(protocol.encode((1.0, cache), blobs, store), blobs)[1]
+    assert isinstance(handle, protocol.Handle)
+    blobs = []
+    assert protocol.decode(protocol.encode(handle, blobs), blobs, store) is cache
+
+
+def test_ndarray_subclasses_arrive_as_plain_arrays():
+    class Sneaky(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    back = round_trip(np.zeros(3).view(Sneaky))
+    assert type(back) is np.ndarray
+
+
+@pytest.mark.parametrize("data", [
+    {"array": 0, "dtype": "|O", "shape": [1]},
+    {"array": 0, "dtype": "<f8", "shape": [5]},
+    {"array": 3, "dtype": "<f8", "shape": [1]},
+    {"pickle": "gASV"},
+    [1, 2],
+])
+def test_malformed_or_dangerous_values_are_refused(data):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(data, [np.zeros(1).tobytes()])
+
+
+def test_code_is_compiled_only_where_it_is_called():
+    sent = round_trip(protocol.Code("lambda x: np.sin(x)"))
+    assert isinstance(sent, protocol.Code)
+    blobs: list[bytes] = []
+    function = protocol.decode(protocol.encode(sent, blobs), blobs, protocol.HandleStore())
+    assert function(0.0) == 0.0
+
+
+def test_messages_frame_header_and_blobs():
+    a, b = socket.socketpair()
+    protocol.send(a, {"op": "x"}, [b"123", b""])
+    assert protocol.receive(b) == ({"op": "x"}, [b"123", b""])
+    a.sendall(struct.pack("!II", 2**30, 0))
+    with pytest.raises(protocol.ProtocolError):
+        protocol.receive(b)
+    header = json.dumps([1]).encode()
+    a.sendall(struct.pack("!II", len(header), 0) + header)
+    with pytest.raises(protocol.ProtocolError):
+        protocol.receive(b)

@@ -1,0 +1,104 @@
+"""The sandboxed engine: cells, calls, limits and kills."""
+
+import numpy as np
+
+from autograder.engine.execute import execute_notebook
+from autograder.engine.session import Limits
+from autograder.notebook.read import CodeCell
+
+LIMITS = Limits(cell_timeout=0.5, call_timeout=0.5, total_timeout=30)
+
+
+def run_cells(engine, *sources, limits=LIMITS):
+    cells = [CodeCell(i, s) for i, s in enumerate(sources, start=1)]
+    return execute_notebook(engine, cells, limits)
+
+
+def test_cells_define_functions_that_answer_calls(engine):
+    run, reports = run_cells(engine, "import numpy as np", "def double(x):\n    return 2 * x")
+    try:
+        assert [r.status for r in reports] == ["ok", "ok"]
+        result = run.call("double", (np.arange(3.0),))
+        np.testing.assert_array_equal(result.value, [0.0, 2.0, 4.0])
+    finally:
+        run.close()
+
+
+def test_a_failing_cell_costs_only_itself(engine):
+    run, reports = run_cells(engine, "def a():\n    return 1", "1 / 0", "def f(:", "def b():\n    return 2")
+    try:
+        assert [r.status for r in reports] == ["ok", "error", "syntax", "ok"]
+        assert "ZeroDivisionError" in reports[1].message and "cell 2" in reports[1].message
+        assert run.call("b", ()).value == 2
+    finally:
+        run.close()
+
+
+def test_a_cell_past_its_time_limit_is_interrupted(engine):
+    run, reports = run_cells(engine, "while True:\n    pass", "x = 5\ndef f():\n    return x")
+    try:
+        assert reports[0].status == "timeout" and "cell time limit" in reports[0].message
+        assert run.call("f", ()).value == 5
+    finally:
+        run.close()
+
+
+def test_a_cell_that_ignores_the_interrupt_is_killed_and_skipped(engine):
+    stubborn = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass"
+    run, reports = run_cells(engine, "def f():\n    return 1", stubborn, "def g():\n    return 2")
+    try:
+        assert reports[1].status == "killed" and "ignored the interrupt" in reports[1].message
+        assert run.call("f", ()).value == 1 and run.call("g", ()).value == 2
+    finally:
+        run.close()
+
+
+def test_a_cell_that_exits_the_process_is_skipped(engine):
+    run, reports = run_cells(engine, "def f():\n    return 1", "import os\nos._exit(0)", "import sys\nsys.exit(3)")
+    try:
+        assert reports[1].status == "killed" and reports[2].status == "error"
+        assert run.call("f", ()).value == 1
+    finally:
+        run.close()
+
+
+def test_a_hanging_call_fails_only_that_call(engine):
+    run, _ = run_cells(engine, "def spin():\n    while True:\n        pass", "def one():\n    return 1")
+    try:
+        assert "call time limit" in run.call("spin", ()).error
+        assert run.call("one", ()).value == 1
+    finally:
+        run.close()
+
+
+def test_a_call_that_kills_its_worker_fails_only_that_call(engine):
+    run, _ = run_cells(engine, "import os\ndef die():\n    os._exit(1)", "def one():\n    return 1")
+    try:
+        assert "ended its process" in run.call("die", ()).error
+        assert run.call("one", ()).value == 1
+    finally:
+        run.close()
+
+
+def test_exceptions_of_every_kind_become_messages(engine):
+    run, _ = run_cells(engine, "def a():\n    raise SystemExit\n"
+                               "def b():\n    raise KeyboardInterrupt\n"
+                               "def c():\n    raise NotImplementedError\n"
+                               "def d():\n    return object()")
+    try:
+        assert "SystemExit" in run.call("a", ()).error
+        assert "KeyboardInterrupt" in run.call("b", ()).error
+        assert "not implemented yet" in run.call("c", ()).error
+        assert run.call("d", ()).ok  # an object stays behind as a handle
+        assert "not defined" in run.call("e", ()).error
+    finally:
+        run.close()
+
+
+def test_the_student_process_runs_without_the_grader_environment(engine, monkeypatch):
+    monkeypatch.setenv("GRADER_SECRET", "s3cret")
+    run, _ = run_cells(engine, "import os\ndef env():\n    return ' '.join(os.environ)")
+    try:
+        assert "GRADER_SECRET" not in run.call("env", ()).value
+    finally:
+        run.close()
