@@ -186,4 +186,7 @@ def describe_type(value) -> str:
         return f"a {type(value).__name__} of {len(value)} elements"
     if value is None:
         return "None (did you forget a return statement?)"
+    if type(value).__name__ == "Handle":  # an object that stayed in the student's process
+        return (f"an object of type {value.type_name}, which cannot be graded "
+                "(return numbers, NumPy arrays, lists, tuples or dicts)")
     return f"a {type(value).__name__}"

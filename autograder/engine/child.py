@@ -84,11 +84,13 @@ class Shell:
     getoutput = system
 
 
-def _alarm(seconds: float) -> None:
-    def handler(signum, frame):
-        raise CellTimeout()
+def _raise_timeout(signum, frame):
+    raise CellTimeout()
 
-    signal.signal(signal.SIGALRM, handler)
+
+def _alarm(seconds: float) -> None:
+    if signal.getsignal(signal.SIGALRM) is not _raise_timeout:  # the student's code may have replaced it
+        signal.signal(signal.SIGALRM, _raise_timeout)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
 
 
@@ -234,6 +236,8 @@ def _reap() -> None:
 
 
 def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleStore) -> None:
+    _die_with_parent()
+    me = os.getpid()
     while True:
         try:
             header, blobs = protocol.receive(sock)
@@ -249,6 +253,7 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
             protocol.send(sock, {"error": f"{header['name']} is not defined as a function in your notebook."})
             continue
         reply = perform_call(function, tuple(args), header.get("keep_args", False), header.get("timeout"))
+        _only_me(me)
         out_blobs: list[bytes] = []
         try:
             for key in ("value", "args_after"):
@@ -268,6 +273,7 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
                        "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     tempfile.tempdir = workdir
     _drop_privileges(limits.get("uid"), workdir)
+    _die_with_parent()  # after the uid change, which would clear it
     _apply_limits(limits)
     os.chdir(workdir)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -281,6 +287,7 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
     sys.modules["__main__"].__dict__.update(namespace)
     namespace = sys.modules["__main__"].__dict__
     store = protocol.HandleStore()
+    me = os.getpid()
     while True:
         try:
             header, _ = protocol.receive(sock)
@@ -288,14 +295,44 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
             return
         op = header.get("op")
         if op == "exec":
-            protocol.send(sock, run_cell(namespace, header["source"], header["cell"], header["timeout"]))
+            report = run_cell(namespace, header["source"], header["cell"], header["timeout"])
+            _only_me(me)
+            protocol.send(sock, report)
         elif op == "names":
             protocol.send(sock, {"names": {n: _where_defined(namespace.get(n)) for n in header["names"]},
                                  "ignored": shell.ignored[:20]})
         elif op == "fork":
-            _reap()
+            _kill_strays(limits.get("uid"))
             pid, ours = _spawn(sock, serve_worker, namespace, store)
             _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(pid)])
+
+
+def _only_me(me: int) -> None:
+    """A process the student's code forked must not answer in our place."""
+    if os.getpid() != me:
+        os._exit(0)
+
+
+def _kill_strays(uid: int | None) -> None:
+    """Before forking a worker, end what the notebook left running (a fork
+    bomb's survivors would otherwise use up the process limit). Only where the
+    student has a uid of its own: kill(-1) then reaches exactly its processes."""
+    if uid is not None and os.getuid() == uid:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+    _reap()
+
+
+def _die_with_parent() -> None:
+    """If the process above us dies, so do we: no orphans outlive the grader."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _where_defined(value) -> dict:
@@ -352,6 +389,7 @@ def serve_zygote(sock: socket.socket) -> None:
 
     import ctypes
 
+    _die_with_parent()
     libc = ctypes.CDLL(None)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back to us to be reaped
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: student processes cannot ptrace the zygote
@@ -370,6 +408,7 @@ def serve_zygote(sock: socket.socket) -> None:
             _kill_all(header.get("uid"), template)
             if workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
+            _remove_files_of(header.get("uid"))
             template, workdir = None, None
             protocol.send(sock, {"ok": True})
 
@@ -401,6 +440,27 @@ def _draw_once(plt) -> None:
     axes[1].set_xscale("log")
     figure.savefig(io.BytesIO(), format="png")
     plt.close(figure)
+
+
+def _remove_files_of(uid: int | None) -> None:
+    """Files a submission left in shared writable places must not reach the next one."""
+    if uid is None:
+        return
+    for place in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            entries = os.scandir(place)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def _kill_all(uid: int | None, template: int | None) -> None:

@@ -11,7 +11,9 @@ This module is imported by the child too: standard library and NumPy only.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import socket
 import struct
 from dataclasses import dataclass
@@ -139,16 +141,22 @@ def _array(blob: bytes, dtype, shape) -> np.ndarray:
     if not isinstance(dtype, str) or not isinstance(shape, list) or not all(
             isinstance(n, int) and n >= 0 for n in shape) or len(shape) > 32:
         raise ProtocolError("malformed array")
-    try:
-        kind = np.dtype(dtype)
-    except TypeError:
-        raise ProtocolError(f"unknown dtype {dtype[:20]!r}") from None
-    if kind.kind not in "biuf" or kind.fields is not None or kind.subdtype is not None:
-        raise ProtocolError(f"arrays of dtype {kind} are not allowed")
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    kind = _plain_dtype(dtype)
+    count = math.prod(shape)
     if count * kind.itemsize != len(blob):
         raise ProtocolError("array size does not match its shape")
     return np.frombuffer(blob, dtype=kind).reshape(shape).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_dtype(name: str) -> np.dtype:
+    try:
+        kind = np.dtype(name)
+    except TypeError:
+        raise ProtocolError(f"unknown dtype {name[:20]!r}") from None
+    if kind.kind not in "biuf" or kind.fields is not None or kind.subdtype is not None:
+        raise ProtocolError(f"arrays of dtype {kind} are not allowed")
+    return kind
 
 
 def send(sock: socket.socket, header: dict, blobs: list[bytes] = ()) -> None:
