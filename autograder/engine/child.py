@@ -16,6 +16,7 @@ the parent. Standard library and NumPy only: this file runs in the sandbox.
 from __future__ import annotations
 
 import builtins
+import errno
 import copy
 import io
 import os
@@ -106,6 +107,10 @@ def describe_error(error: BaseException, what: str) -> str:
         return f"{what} ran out of memory (memory limit)."
     if isinstance(error, RecursionError):
         return f"{what} recursed too deeply (RecursionError)."
+    if isinstance(error, BlockingIOError) or (isinstance(error, OSError) and error.errno == errno.EAGAIN):
+        return f"{what} could not start another process (process limit)."
+    if isinstance(error, OSError) and error.errno == errno.EFBIG:
+        return f"{what} wrote a file larger than allowed (file size limit)."
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
     where = f" ({frames[-1].filename.strip('<>')}, line {frames[-1].lineno})" if frames else ""
     text = str(error)
@@ -197,6 +202,9 @@ def run_cell(namespace: dict, source: str, index: int, timeout: float) -> dict:
         status, message = "error", describe_error(error, f"cell {index}")
     finally:
         sys.stdout, sys.stderr = saved
+    if out.dropped:
+        message = (message + " " if message else "") + (
+            f"cell {index} printed more than {out.cap // 1024} KB; the rest was dropped (output limit).")
     return {"status": status, "message": message, "output": out.value()}
 
 
