@@ -1,0 +1,324 @@
+"""Public tests of jacobians: students may run these themselves.
+
+They use the lecture's two scripts (np.random.seed(0) linear regression,
+np.random.seed(1) logistic regression) and checks that need no solution:
+each Jacobian must agree with central differences of the quantity it
+differentiates, and backprop must be the chain of matrix products.
+Numerical derivatives are rearranged into numerator layout, so a transposed
+Jacobian fails with its expected and actual shape.
+"""
+
+import numpy as np
+
+from autograder.checks.compare import compare
+from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies
+from autograder.checks.layouts import numerator_layout
+from autograder.spec import Case, Fixed, Program, Seeded
+
+CONTRACT = {
+    "linreg_jacobians": ("X", "Y", "W", "b"),
+    "linreg_backprop": ("jac",),
+    "linreg_train": ("X", "Y", "W", "b", "lr", "epochs"),
+    "logreg_jacobians": ("X", "Y", "W", "b"),
+    "logreg_backprop": ("jac",),
+    "logreg_train": ("X", "Y", "W", "b", "lr", "epochs"),
+}
+
+LAYOUT = ("numerator layout, one row per entry of the output and one column per entry of the input: "
+          "with X (N, l), Y (N, 1), W (l, 1), b (1, 1), dJ/dJ0 is (1, N), dJ0/dPred and dPred/dZ are (N, N) "
+          "diagonal matrices, dPred/dW and dZ/dW are (N, l), dPred/db and dZ/db are (N, 1), "
+          "dJ/dPred and dJ/dZ are (1, N), dJ/dW is (1, l) and dJ/db is (1, 1).")
+
+LIMITS = {"call_timeout": 20}
+
+
+def lecture_linear_data():
+    """The linear regression script's data: np.random.seed(0), N=32, 5 features.
+    Returns X, Y and the starting W, b."""
+    rng = np.random.RandomState(0)  # the same stream as np.random.seed(0)
+    n, n_feature = 32, 5
+    t_W = rng.uniform(-1, 1, n_feature).reshape(-1, 1)
+    t_b = rng.uniform(-1, 1, 1)
+    W = rng.uniform(-1, 1, n_feature).reshape(-1, 1)
+    b = rng.uniform(-1, 1, 1).reshape(1, 1)
+    X = rng.randn(n, n_feature)
+    return X, X @ t_W + t_b, W, b
+
+
+def lecture_logistic_data():
+    """The logistic regression script's data: np.random.seed(1), N=500, 3
+    features, integer labels 0/1. Returns X, Y and the starting W, b."""
+    rng = np.random.RandomState(1)
+    n, n_feature = 500, 3
+    t_W = rng.uniform(-1, 1, n_feature).reshape(-1, 1)
+    t_b = rng.uniform(-1, 1, 1)
+    W = rng.uniform(-1, 1, n_feature).reshape(-1, 1)
+    b = rng.uniform(-1, 1, 1).reshape(1, 1)
+    X = rng.normal(0, 1, (n, n_feature))
+    return X, (X @ t_W + t_b > 0).astype(int), W, b
+
+
+# What the lecture's loops give on their own data (100 epochs).
+LINEAR_J_AT = {0: 1.073089205205592, 9: 0.44635515035016426, 99: 0.0002217451690606107}
+LINEAR_FINAL_W = np.array([[0.09468657862643662], [0.4336875965522006], [0.21876656581726936],
+                           [0.08262538056699077], [-0.1484966932594429]])
+LINEAR_FINAL_B = np.array([[0.2847885848483418]])
+LOGISTIC_J_AT = {0: 0.6862887171109214, 99: 0.5650048530512176}
+LOGISTIC_ACC_AT = {0: 0.636, 99: 0.696}
+LOGISTIC_FINAL_W = np.array([[-0.6523759783319911], [-0.5364184504891256], [-0.8115341040266056]])
+LOGISTIC_FINAL_B = np.array([[-0.39547774592744545]])
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def linear_chain(X, Y, W, b):
+    """The inputs and every intermediate of the linear chain, so that each
+    Jacobian can be checked against central differences in its own input:
+    (X, Y, W, b, Pred, J0)."""
+    pred = X @ W + b
+    return X, Y, W, b, pred, (Y - pred) ** 2
+
+
+def logistic_chain(X, Y, W, b):
+    """(X, Y, W, b, Z, Pred, J0) for the logistic chain."""
+    z = X @ W + b
+    pred = sigmoid(z)
+    return X, Y, W, b, z, pred, -(Y * np.log(pred) + (1 - Y) * np.log(1 - pred))
+
+
+# Positions of the intermediates in the chain tuples above.
+W_AT, B_AT = 2, 3
+LIN_PRED_AT, LIN_J0_AT = 4, 5
+LOG_Z_AT, LOG_PRED_AT, LOG_J0_AT = 4, 5, 6
+
+# The quantities being differentiated, computed with numpy from the chain's inputs.
+LIN_J_OF_J0 = Program("J = mean(J0)", lambda m, *c: np.mean(c[LIN_J0_AT]))
+LIN_J0_OF_PRED = Program("J0 = (Y - Pred)**2", lambda m, *c: (c[1] - c[LIN_PRED_AT]) ** 2)
+LIN_PRED_OF_WB = Program("Pred = X @ W + b", lambda m, *c: c[0] @ c[W_AT] + c[B_AT])
+LIN_J_OF_PRED = Program("J = mean((Y - Pred)**2)", lambda m, *c: np.mean((c[1] - c[LIN_PRED_AT]) ** 2))
+LIN_J_OF_WB = Program("J = mean((Y - (X @ W + b))**2)", lambda m, *c: np.mean((c[1] - (c[0] @ c[W_AT] + c[B_AT])) ** 2))
+
+LOG_J_OF_J0 = Program("J = mean(J0)", lambda m, *c: np.mean(c[LOG_J0_AT]))
+LOG_J0_OF_PRED = Program("J0 = -(Y*log(Pred) + (1-Y)*log(1-Pred))",
+                         lambda m, *c: -(c[1] * np.log(c[LOG_PRED_AT]) + (1 - c[1]) * np.log(1 - c[LOG_PRED_AT])))
+LOG_PRED_OF_Z = Program("Pred = 1/(1 + exp(-Z))", lambda m, *c: sigmoid(c[LOG_Z_AT]))
+LOG_Z_OF_WB = Program("Z = X @ W + b", lambda m, *c: c[0] @ c[W_AT] + c[B_AT])
+
+
+def _bce(Y, pred):
+    return np.mean(-(Y * np.log(pred) + (1 - Y) * np.log(1 - pred)))
+
+
+LOG_J_OF_PRED = Program("J = mean(-(Y*log(Pred) + (1-Y)*log(1-Pred)))", lambda m, *c: _bce(c[1], c[LOG_PRED_AT]))
+LOG_J_OF_Z = Program("J = BCE(Y, sigmoid(Z))", lambda m, *c: _bce(c[1], sigmoid(c[LOG_Z_AT])))
+LOG_J_OF_WB = Program("J = BCE(Y, sigmoid(X @ W + b))", lambda m, *c: _bce(c[1], sigmoid(c[0] @ c[W_AT] + c[B_AT])))
+
+LIN_JACOBIANS = Program("linreg_jacobians(X, Y, W, b)", lambda m, *c: m.linreg_jacobians(*c[:4]))
+LIN_GRADIENTS = Program("linreg_backprop(linreg_jacobians(X, Y, W, b))",
+                        lambda m, *c: m.linreg_backprop(m.linreg_jacobians(*c[:4])))
+LOG_JACOBIANS = Program("logreg_jacobians(X, Y, W, b)", lambda m, *c: m.logreg_jacobians(*c[:4]))
+LOG_GRADIENTS = Program("logreg_backprop(logreg_jacobians(X, Y, W, b))",
+                        lambda m, *c: m.logreg_backprop(m.logreg_jacobians(*c[:4])))
+
+
+def agrees(analytic, key, function, wrt, output_ndim):
+    """``analytic(...)[key]`` equals the numerical derivative of ``function``
+    with respect to input ``wrt``, written in numerator layout."""
+    return DerivativeAgrees(analytic, function, wrt=wrt, pick=lambda d, key=key: d[key],
+                            layout=numerator_layout(output_ndim), label=f"{analytic.text}[{key!r}]")
+
+
+def linreg_derivative_cases(chain, hidden=False, where="the lecture's data"):
+    """Every linear-regression Jacobian and gradient against central differences."""
+    pieces = [
+        ("linreg_jacobians", LIN_JACOBIANS, "dJ_dJ0", LIN_J_OF_J0, LIN_J0_AT, 0),
+        ("linreg_jacobians", LIN_JACOBIANS, "dJ0_dPred", LIN_J0_OF_PRED, LIN_PRED_AT, 2),
+        ("linreg_jacobians", LIN_JACOBIANS, "dPred_dW", LIN_PRED_OF_WB, W_AT, 2),
+        ("linreg_jacobians", LIN_JACOBIANS, "dPred_db", LIN_PRED_OF_WB, B_AT, 2),
+        ("linreg_backprop", LIN_GRADIENTS, "dJ_dPred", LIN_J_OF_PRED, LIN_PRED_AT, 0),
+        ("linreg_backprop", LIN_GRADIENTS, "dJ_dW", LIN_J_OF_WB, W_AT, 0),
+        ("linreg_backprop", LIN_GRADIENTS, "dJ_db", LIN_J_OF_WB, B_AT, 0),
+    ]
+    return [(question, Case(f"{key} agrees with central differences of {function.text} on {where}", chain,
+                            agrees(analytic, key, function, wrt, ndim), hidden=hidden))
+            for question, analytic, key, function, wrt, ndim in pieces]
+
+
+def logreg_derivative_cases(chain, hidden=False, where="the lecture's data"):
+    """Every logistic-regression Jacobian and gradient against central differences."""
+    pieces = [
+        ("logreg_jacobians", LOG_JACOBIANS, "dJ_dJ0", LOG_J_OF_J0, LOG_J0_AT, 0),
+        ("logreg_jacobians", LOG_JACOBIANS, "dJ0_dPred", LOG_J0_OF_PRED, LOG_PRED_AT, 2),
+        ("logreg_jacobians", LOG_JACOBIANS, "dPred_dZ", LOG_PRED_OF_Z, LOG_Z_AT, 2),
+        ("logreg_jacobians", LOG_JACOBIANS, "dZ_dW", LOG_Z_OF_WB, W_AT, 2),
+        ("logreg_jacobians", LOG_JACOBIANS, "dZ_db", LOG_Z_OF_WB, B_AT, 2),
+        ("logreg_backprop", LOG_GRADIENTS, "dJ_dPred", LOG_J_OF_PRED, LOG_PRED_AT, 0),
+        ("logreg_backprop", LOG_GRADIENTS, "dJ_dZ", LOG_J_OF_Z, LOG_Z_AT, 0),
+        ("logreg_backprop", LOG_GRADIENTS, "dJ_dW", LOG_J_OF_WB, W_AT, 0),
+        ("logreg_backprop", LOG_GRADIENTS, "dJ_db", LOG_J_OF_WB, B_AT, 0),
+    ]
+    return [(question, Case(f"{key} agrees with central differences of {function.text} on {where}", chain,
+                            agrees(analytic, key, function, wrt, ndim), hidden=hidden))
+            for question, analytic, key, function, wrt, ndim in pieces]
+
+
+def linreg_shapes(n, l):
+    return {"dJ_dJ0": np.zeros((1, n)), "dJ0_dPred": np.zeros((n, n)),
+            "dPred_dW": np.zeros((n, l)), "dPred_db": np.zeros((n, 1))}
+
+
+def logreg_shapes(n, l):
+    return {"dJ_dJ0": np.zeros((1, n)), "dJ0_dPred": np.zeros((n, n)), "dPred_dZ": np.zeros((n, n)),
+            "dZ_dW": np.zeros((n, l)), "dZ_db": np.zeros((n, 1))}
+
+
+def linreg_jac_like(rng, n, l):
+    """A dict shaped like linreg_jacobians' result, with random entries
+    (diagonal where the lecture's Jacobian is diagonal)."""
+    return {"dJ_dJ0": rng.normal(size=(1, n)), "dJ0_dPred": np.diag(rng.normal(size=n)),
+            "dPred_dW": rng.normal(size=(n, l)), "dPred_db": np.ones((n, 1))}
+
+
+def logreg_jac_like(rng, n, l):
+    return {"dJ_dJ0": rng.normal(size=(1, n)), "dJ0_dPred": np.diag(rng.normal(size=n)),
+            "dPred_dZ": np.diag(rng.uniform(0.01, 0.25, size=n)),
+            "dZ_dW": rng.normal(size=(n, l)), "dZ_db": np.ones((n, 1))}
+
+
+def is_linreg_chain(result, inputs):
+    """linreg_backprop is the lecture's chain of matrix products."""
+    jac = inputs[0]
+    d_pred = jac["dJ_dJ0"] @ jac["dJ0_dPred"]
+    return _same_products(result, {"dJ_dPred": d_pred, "dJ_dW": d_pred @ jac["dPred_dW"],
+                                   "dJ_db": d_pred @ jac["dPred_db"]})
+
+
+def is_logreg_chain(result, inputs):
+    """logreg_backprop is the lecture's chain of matrix products."""
+    jac = inputs[0]
+    d_pred = jac["dJ_dJ0"] @ jac["dJ0_dPred"]
+    d_z = d_pred @ jac["dPred_dZ"]
+    return _same_products(result, {"dJ_dPred": d_pred, "dJ_dZ": d_z, "dJ_dW": d_z @ jac["dZ_dW"],
+                                   "dJ_db": d_z @ jac["dZ_db"]})
+
+
+def _same_products(result, products):
+    formulas = {"dJ_dPred": "dJ_dJ0 @ dJ0_dPred", "dJ_dZ": "dJ_dPred @ dPred_dZ",
+                "dJ_dW": "dJ_dPred @ dPred_dW (dJ_dZ @ dZ_dW for logistic regression)",
+                "dJ_db": "dJ_dPred @ dPred_db (dJ_dZ @ dZ_db for logistic regression)"}
+    if not isinstance(result, dict):
+        return f"the result should be a dict with keys {sorted(products)}."
+    for key, expected in products.items():
+        problem = compare(result.get(key), expected, what=f"result[{key!r}]", layout=LAYOUT)
+        if problem:
+            return f"{problem}\n{key} should be {formulas[key]}."
+    return None
+
+
+def first_loss_is_initial(J_of):
+    """The loss history starts with J at the starting parameters (before any update)."""
+
+    def predicate(result, inputs):
+        X, Y, W, b = inputs[:4]
+        first = float(np.asarray(result[2])[0])
+        expected = float(J_of(X, Y, W, b))
+        if abs(first - expected) <= 1e-9 + 1e-6 * abs(expected):
+            return None
+        return (f"the first entry of the loss history is {first:.6g}, but J at the starting W and b is "
+                f"{expected:.6g}: record J before updating the parameters.")
+
+    return predicate
+
+
+def zero_start_accuracy(result, inputs):
+    """With W = 0 and b = 0 every Pred is exactly 0.5, which the lecture's
+    (Pred > 0.5) counts as class 0."""
+    Y = inputs[1]
+    first = float(np.asarray(result[3])[0])
+    expected = float(np.mean(Y == 0))
+    if abs(first - expected) <= 1e-12:
+        return None
+    return (f"acc_track[0] is {first:.6g}, expected {expected:.6g}: with W = 0 and b = 0 every Pred is "
+            "exactly 0.5, and the lecture predicts class 1 only when Pred > 0.5 (strictly).")
+
+
+LIN_X, LIN_Y, LIN_W, LIN_B = lecture_linear_data()
+LOG_X, LOG_Y, LOG_W, LOG_B = lecture_logistic_data()
+LOG_SMALL = (LOG_X[:40], LOG_Y[:40], LOG_W, LOG_B)  # the first 40 samples keep the (N, N) checks quick
+
+LINEAR_SCRIPT = Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 100))
+LOGISTIC_SCRIPT = Fixed((LOG_X, LOG_Y, LOG_W, LOG_B, 0.01, 100))
+
+LINEAR_SUMMARY = Program(
+    "W, b, J_list = linreg_train(X, Y, W, b, 0.03, 100); (W, b, J_list[[0, 9, 99]])",
+    lambda m, *a: (lambda W, b, J: (W, b, np.asarray(J)[list(LINEAR_J_AT)]))(*m.linreg_train(*a)))
+LOGISTIC_SUMMARY = Program(
+    "W, b, J_track, acc_track = logreg_train(X, Y, W, b, 0.01, 100); "
+    "(W, b, J_track[[0, 99]], acc_track[[0, 99]])",
+    lambda m, *a: (lambda W, b, J, acc: (W, b, np.asarray(J)[list(LOGISTIC_J_AT)],
+                                         np.asarray(acc)[list(LOGISTIC_ACC_AT)]))(*m.logreg_train(*a)))
+
+
+def _linear_J(X, Y, W, b):
+    return np.mean((Y - (X @ W + b)) ** 2)
+
+
+def _logistic_J(X, Y, W, b):
+    return _bce(Y, sigmoid(X @ W + b))
+
+
+PUBLIC = [
+    ("linreg_jacobians", Case("numerator-layout shapes on the lecture's data (N=32, l=5)",
+                              Fixed((LIN_X, LIN_Y, LIN_W, LIN_B)),
+                              Matches("linreg_jacobians", expected=linreg_shapes(32, 5), values=False))),
+    ("linreg_jacobians", Case("returns new arrays and leaves X, Y, W, b unchanged",
+                              Fixed((LIN_X, LIN_Y, LIN_W, LIN_B)), Pure("linreg_jacobians"))),
+    *linreg_derivative_cases(Fixed(linear_chain(LIN_X, LIN_Y, LIN_W, LIN_B))),
+    ("linreg_backprop", Case("the chain of matrix products, on a Jacobian dict with random entries (N=6, l=4)",
+                             Seeded(3, lambda r: (linreg_jac_like(r, 6, 4),)),
+                             Satisfies("linreg_backprop", is_linreg_chain))),
+    ("linreg_backprop", Case("leaves the Jacobian dict unchanged", Seeded(3, lambda r: (linreg_jac_like(r, 6, 4),)),
+                             Pure("linreg_backprop"))),
+    ("linreg_train", Case("the lecture's script: J_list[0] = 1.0731, J_list[99] = 0.00022, final W and b",
+                          LINEAR_SCRIPT,
+                          Matches(LINEAR_SUMMARY, expected=(LINEAR_FINAL_W, LINEAR_FINAL_B,
+                                                            np.array(list(LINEAR_J_AT.values()))),
+                                  rtol=1e-6, atol=1e-9))),
+    ("linreg_train", Case("shapes after 4 epochs on the lecture's data: W (5, 1), b (1, 1), J_list (4,)",
+                          Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 4)),
+                          Matches("linreg_train", expected=(np.zeros((5, 1)), np.zeros((1, 1)), np.zeros(4)),
+                                  values=False))),
+    ("linreg_train", Case("J_list[0] is the loss before the first update", Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 3)),
+                          Satisfies("linreg_train", first_loss_is_initial(_linear_J)))),
+    ("linreg_train", Case("leaves X, Y, W, b unchanged", Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 3)),
+                          Pure("linreg_train"))),
+    ("logreg_jacobians", Case("numerator-layout shapes on the lecture's data (N=500, l=3)",
+                              Fixed((LOG_X, LOG_Y, LOG_W, LOG_B)),
+                              Matches("logreg_jacobians", expected=logreg_shapes(500, 3), values=False))),
+    ("logreg_jacobians", Case("returns new arrays and leaves X, Y, W, b unchanged", Fixed(LOG_SMALL),
+                              Pure("logreg_jacobians"))),
+    *logreg_derivative_cases(Fixed(logistic_chain(*LOG_SMALL)), where="the lecture's first 40 samples"),
+    ("logreg_backprop", Case("the chain of matrix products, on a Jacobian dict with random entries (N=6, l=4)",
+                             Seeded(3, lambda r: (logreg_jac_like(r, 6, 4),)),
+                             Satisfies("logreg_backprop", is_logreg_chain))),
+    ("logreg_backprop", Case("leaves the Jacobian dict unchanged", Seeded(3, lambda r: (logreg_jac_like(r, 6, 4),)),
+                             Pure("logreg_backprop"))),
+    ("logreg_train", Case("the lecture's script: J 0.6863 -> 0.5650, accuracy 0.636 -> 0.696, final W and b",
+                          LOGISTIC_SCRIPT,
+                          Matches(LOGISTIC_SUMMARY, expected=(LOGISTIC_FINAL_W, LOGISTIC_FINAL_B,
+                                                              np.array(list(LOGISTIC_J_AT.values())),
+                                                              np.array(list(LOGISTIC_ACC_AT.values()))),
+                                  rtol=1e-6, atol=1e-9))),
+    ("logreg_train", Case("shapes after 4 epochs on the lecture's data: W (3, 1), b (1, 1), J_track (4,), "
+                          "acc_track (4,)", Fixed((LOG_X, LOG_Y, LOG_W, LOG_B, 0.01, 4)),
+                          Matches("logreg_train", expected=(np.zeros((3, 1)), np.zeros((1, 1)), np.zeros(4),
+                                                            np.zeros(4)), values=False))),
+    ("logreg_train", Case("J_track[0] is the loss before the first update", Fixed((*LOG_SMALL, 0.01, 3)),
+                          Satisfies("logreg_train", first_loss_is_initial(_logistic_J)))),
+    ("logreg_train", Case("starting from W = 0, b = 0: Pred = 0.5 exactly counts as class 0",
+                          Fixed((LOG_X, LOG_Y, np.zeros((3, 1)), np.zeros((1, 1)), 0.01, 2)),
+                          Satisfies("logreg_train", zero_start_accuracy))),
+    ("logreg_train", Case("leaves X, Y, W, b unchanged", Fixed((*LOG_SMALL, 0.01, 3)), Pure("logreg_train"))),
+]
