@@ -12,6 +12,7 @@ from rich.table import Table
 
 from autograder.course import CourseError, assignment_names, course_root, load_assignment
 from autograder.demo import write_samples
+from autograder.engine.kernel import KernelEngine
 from autograder.engine.session import Engine, Limits
 from autograder.notebook.read import assignment_of
 from autograder.outputs.feedback import print_case_results, question_table
@@ -34,13 +35,14 @@ def main() -> None:
 @click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-q", "--question", help="Check one question (a contract function name).")
 @click.option("-a", "--assignment", help="Assignment name (default: from the notebook's metadata or file name).")
-def check(notebook: Path, question: str | None, assignment: str | None) -> None:
+@click.option("--kernel", is_flag=True, help="Run the notebook in a Jupyter kernel instead of the sandbox.")
+def check(notebook: Path, question: str | None, assignment: str | None, kernel: bool) -> None:
     """Run the public tests on a notebook, as a student would."""
     name = assignment or assignment_of(notebook) or notebook.stem
     spec = _load(name, with_solutions=False)
     if question and question not in [q.name for q in spec.questions]:
         raise click.UsageError(f"no question {question!r}; questions: {', '.join(q.name for q in spec.questions)}")
-    with Engine() as engine:
+    with (KernelEngine() if kernel else Engine()) as engine:
         result = grade_notebook(spec, notebook, engine, include_hidden=False, only=question)
     _print_notes(result)
     print_case_results(result.cases, console)
@@ -53,11 +55,13 @@ def check(notebook: Path, question: str | None, assignment: str | None) -> None:
               help="Folder for scores.csv and one results.json per submission.")
 @click.option("-j", "--jobs", default=2, show_default=True, help="Submissions graded in parallel.")
 @click.option("--isolation", type=click.Choice(["auto", "bwrap", "process"]), default="auto", show_default=True)
-def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: int, isolation: str) -> None:
+@click.option("--kernel", is_flag=True, help="Run each notebook in a Jupyter kernel (slower, no sandbox).")
+def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: int, isolation: str,
+          kernel: bool) -> None:
     """Grade submissions (notebooks, or folders of them) with all tests."""
     spec = _load(assignment)
     paths = _expand(submissions)
-    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation)
+    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel)
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
     console.print(_summary_table(results, questions))
@@ -129,11 +133,11 @@ def _expand(items: tuple[Path, ...]) -> list[Path]:
 
 
 def _grade_with_progress(spec, paths: list[Path], out_dir: Path, jobs: int, isolation: str,
-                         limits: Limits | None = None) -> list[SubmissionResult]:
+                         limits: Limits | None = None, kernel: bool = False) -> list[SubmissionResult]:
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(paths))
-        results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits,
+        results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits, kernel=kernel,
                               on_result=lambda result: progress.advance(task))
     notes = {note for result in results for note in result.notes if note.startswith("WARNING")}
     for note in notes:

@@ -16,8 +16,8 @@ the parent. Standard library and NumPy only: this file runs in the sandbox.
 from __future__ import annotations
 
 import builtins
-import errno
 import copy
+import errno
 import io
 import os
 import resource
@@ -29,13 +29,9 @@ import tempfile
 import traceback
 import warnings
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from autograder.engine import protocol  # noqa: E402
+from autograder.engine import protocol
 
 OUTPUT_CAP = 64 * 1024
 

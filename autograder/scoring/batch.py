@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.engine.sandbox import choose_isolation
+from autograder.engine.kernel import KernelEngine
 from autograder.engine.session import Engine, Limits
 from autograder.outputs.files import scores_csv, write_atomic, write_submission
 from autograder.scoring.results import SubmissionResult
@@ -35,10 +36,12 @@ def label_submissions(paths: list[Path]) -> list[Submission]:
 
 def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None = None, *, jobs: int = 2,
                 isolation: str = "auto", include_hidden: bool = True, limits: Limits | None = None,
+                kernel: bool = False,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None) -> list[SubmissionResult]:
-    """Grade every path; each result is written the moment it is known."""
+    """Grade every path; each result is written the moment it is known.
+    ``kernel=True`` runs each notebook in a Jupyter kernel instead of the sandbox."""
     submissions = label_submissions(paths)
-    chosen = choose_isolation(isolation)
+    chosen = None if kernel else choose_isolation(isolation)
     questions = [q.name for q in assignment.questions]
     todo: queue.Queue = queue.Queue()
     for position, submission in enumerate(submissions):
@@ -47,7 +50,7 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
     lock = threading.Lock()
 
     def work(slot: int) -> None:
-        with Engine(slot, chosen) as engine:
+        with (KernelEngine() if kernel else Engine(slot, chosen)) as engine:
             while True:
                 try:
                     position, submission = todo.get_nowait()
