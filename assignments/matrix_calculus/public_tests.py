@@ -1,0 +1,178 @@
+"""Public tests of matrix_calculus: students may run these themselves.
+
+The lecture quotes no numbers, so the fixed expectations are small examples
+worked out by hand (exact up to the stated tolerance). The rest are
+self-consistency checks that need no solution: every analytic derivative must
+agree with central differences of the forward function it differentiates.
+"""
+
+import numpy as np
+
+from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies, Stable
+from autograder.spec import Case, Fixed, Program
+
+CONTRACT = {
+    "numerical_jacobian": ("g", "x", "eps"),
+    "compose_jacobian": ("Df_at_gx", "Dg_at_x"),
+    "loss_and_gradient": ("name", "y", "y_hat"),
+    "matvec_weight_derivative": ("W", "x"),
+    "single_layer_grad": ("W", "x", "phi"),
+    "two_layer_grads": ("W1", "W2", "x", "y"),
+    "softmax": ("Z",),
+    "softmax_jacobian": ("z",),
+    "softmax_cross_entropy_grad": ("Z", "y"),
+    # Given in the notebook, not graded on its own: numerical_jacobian applied to one of the
+    # notebook's example mappings, chosen by name. A Python function cannot travel to the
+    # process that runs a submission, so the grader names the mapping and this helper, which
+    # lives in that process, hands it to the student's numerical_jacobian.
+    "numerical_jacobian_of": ("example", "x", "eps"),
+}
+
+LAYOUT = ("vectors are 1-D arrays; a Jacobian of g: R^p -> R^q has shape (q, p) (rows are outputs); "
+          "a derivative of an output vector of length q with respect to a matrix W of shape (q, p) is a "
+          "3-D array D of shape (q, q, p) with D[k, i, j] = d output_k / d W[i, j]; "
+          "softmax works along the last axis; class labels are indices 0..K-1.")
+
+LIMITS = {"call_timeout": 10}
+
+
+def jacobian_of(example: str) -> Program:
+    """numerical_jacobian applied to the notebook's example mapping ``example``."""
+    return Program(f"numerical_jacobian_of({example!r}, x, eps)",
+                   lambda m, x, eps: m.numerical_jacobian_of(example, x, eps))
+
+
+def loss_part(index: int, what: str) -> Program:
+    return Program(f"loss_and_gradient(name, y, y_hat)[{index}]  (the {what})",
+                   lambda m, name, y, y_hat: m.loss_and_gradient(name, y, y_hat)[index])
+
+
+LOSS = loss_part(0, "loss")
+GRADIENT = loss_part(1, "gradient")
+
+
+def sigmoid(v):
+    return 0.5 * (1 + np.tanh(v / 2))
+
+
+def activation(phi):
+    return {"sigmoid": sigmoid, "tanh": np.tanh}[phi]
+
+
+LAYER_OUTPUT = Program("phi(W @ x)", lambda m, W, x, phi: activation(phi)(W @ x))
+MATVEC = Program("W @ x", lambda m, W, x: W @ x)
+TWO_LAYER_LOSS = Program("0.5 * sum((sigmoid(W2 @ sigmoid(W1 @ x)) - y)**2)",
+                         lambda m, W1, W2, x, y: 0.5 * np.sum((sigmoid(W2 @ sigmoid(W1 @ x)) - y) ** 2))
+MEAN_CROSS_ENTROPY = Program("mean over rows n of -log(softmax(Z)[n, y[n]])",
+                             lambda m, Z, y: -np.mean(np.log(m.softmax(Z)[np.arange(len(y)), y])))
+
+
+def _rows_sum_to(total):
+    def holds(value, inputs):
+        sums = np.sum(np.asarray(value, dtype=float), axis=-1)
+        if np.allclose(sums, total, atol=1e-10):
+            return None
+        return f"every row should sum to {total}, but the row sums are {np.round(sums, 6).tolist()}."
+    return holds
+
+
+R, THETA = 2.0, np.pi / 6
+POLAR_JACOBIAN = np.array([[np.cos(THETA), -R * np.sin(THETA)], [np.sin(THETA), R * np.cos(THETA)]])
+
+DF = np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])                         # (r, q) = (2, 3)
+DG = np.array([[1.0, 0.0, 2.0, -1.0], [0.0, 1.0, 1.0, 0.0], [2.0, 1.0, 0.0, 1.0]])  # (q, p) = (3, 4)
+
+W23 = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
+X3 = np.array([1.0, 2.0, 3.0])
+MATVEC_D = np.zeros((2, 2, 3))
+MATVEC_D[0, 0], MATVEC_D[1, 1] = X3, X3
+
+W34 = np.array([[0.2, -0.4, 0.1, 0.3], [-0.5, 0.2, 0.0, 0.1], [0.3, 0.3, -0.2, -0.1]])
+X4 = np.array([1.0, -0.5, 2.0, 0.5])
+W1 = np.array([[0.5, -0.3], [0.8, 0.2], [-0.6, 0.4]])                        # (h, p) = (3, 2)
+W2 = np.array([[0.3, -0.7, 0.5], [-0.2, 0.6, 0.9], [0.4, 0.1, -0.8], [0.7, 0.2, 0.3]])  # (k, h) = (4, 3)
+
+Y_REG = np.array([1.0, 2.0, 3.0])
+Y_HAT_REG = np.array([1.5, 2.0, 2.0])
+Y_PM = np.array([1.0, -1.0, 1.0, -1.0])
+SCORES = np.array([2.0, 0.5, 0.25, -3.0])
+Y01 = np.array([1.0, 0.0, 1.0])
+P01 = np.array([0.8, 0.4, 0.5])
+Z_LOGITS = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 2.0]])
+LABELS = np.array([1, 2])
+
+
+def _fixed(*values):
+    return Fixed(tuple(values))
+
+
+PUBLIC = [
+    ("numerical_jacobian", Case("polar map (r cos t, r sin t) at r = 2, t = pi/6", _fixed(np.array([R, THETA]), 1e-6),
+                                Matches(jacobian_of("polar"), expected=POLAR_JACOBIAN, atol=1e-6))),
+    ("numerical_jacobian", Case("a scalar function x @ x gives a (1, p) Jacobian 2x^T", _fixed(X3, 1e-6),
+                                Matches(jacobian_of("sum_of_squares"), expected=2 * X3[None, :], atol=1e-6))),
+    ("numerical_jacobian", Case("a linear map's Jacobian is its (4, 3) matrix", _fixed(X3, 1e-6),
+                                Matches(jacobian_of("linear"), expected=np.cos(np.arange(12).reshape(4, 3)),
+                                        atol=1e-6))),
+    ("compose_jacobian", Case("Df (2, 3) times Dg (3, 4) gives the (2, 4) Jacobian of f(g(x))", _fixed(DF, DG),
+                              Matches("compose_jacobian", expected=DF @ DG))),
+    ("loss_and_gradient", Case("mse on y = [1, 2, 3], y_hat = [1.5, 2, 2]: loss 5/12",
+                               _fixed("mse", Y_REG, Y_HAT_REG),
+                               Matches("loss_and_gradient", expected=(5 / 12, np.array([1 / 3, 0.0, -2 / 3]))))),
+    ("loss_and_gradient", Case("mae on y = [1, 2, 3], y_hat = [1.5, 2, 2]: loss 1/2, gradient 0 where y_hat = y",
+                               _fixed("mae", Y_REG, Y_HAT_REG),
+                               Matches("loss_and_gradient", expected=(0.5, np.array([1 / 3, 0.0, -1 / 3]))))),
+    ("loss_and_gradient", Case("hinge with labels -1/+1: loss 0.5625",
+                               _fixed("hinge", Y_PM, SCORES),
+                               Matches("loss_and_gradient", expected=(0.5625, np.array([0.0, 0.25, -0.25, 0.0]))))),
+    ("loss_and_gradient", Case("hinge at margin exactly 1 has gradient 0",
+                               _fixed("hinge", np.array([1.0, -1.0, 1.0]), np.array([1.0, -1.0, 0.0])),
+                               Matches("loss_and_gradient", expected=(1 / 3, np.array([0.0, 0.0, -1 / 3]))))),
+    ("loss_and_gradient", Case("zero_one counts y * y_hat <= 0 as an error (0 included)",
+                               _fixed("zero_one", Y_PM, np.array([2.0, 0.5, 0.0, -3.0])),
+                               Matches("loss_and_gradient", expected=(0.5, np.zeros(4))))),
+    ("loss_and_gradient", Case("cross_entropy on y = [1, 0, 1], y_hat = [0.8, 0.4, 0.5]",
+                               _fixed("cross_entropy", Y01, P01),
+                               Matches("loss_and_gradient",
+                                       expected=(-(np.log(0.8) + np.log(0.6) + np.log(0.5)) / 3,
+                                                 np.array([-1.25, 1 / 0.6, -2.0]) / 3)))),
+    *[("loss_and_gradient", Case(f"your {name} gradient agrees with your {name} loss", _fixed(name, y, y_hat),
+                                 DerivativeAgrees(GRADIENT, LOSS, wrt=2)))
+      for name, y, y_hat in [("mse", Y_REG, Y_HAT_REG + 0.1), ("mae", Y_REG, Y_HAT_REG + 0.1),
+                             ("hinge", Y_PM, SCORES), ("cross_entropy", Y01, P01)]],
+    ("loss_and_gradient", Case("loss_and_gradient leaves y and y_hat unchanged", _fixed("mse", Y_REG, Y_HAT_REG),
+                               Pure("loss_and_gradient"))),
+    ("matvec_weight_derivative", Case("W (2, 3), x = [1, 2, 3]: x where i == k, zero elsewhere, shape (2, 2, 3)",
+                                      _fixed(W23, X3), Matches("matvec_weight_derivative", expected=MATVEC_D))),
+    ("matvec_weight_derivative", Case("agrees with central differences of W -> W @ x (W of shape (3, 4))",
+                                      _fixed(W34, X4), DerivativeAgrees("matvec_weight_derivative", MATVEC, wrt=0))),
+    ("single_layer_grad", Case("sigmoid: agrees with central differences of W -> sigmoid(W @ x)",
+                               _fixed(W34, X4, "sigmoid"), DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0))),
+    ("single_layer_grad", Case("tanh: agrees with central differences of W -> tanh(W @ x)",
+                               _fixed(W34, X4, "tanh"), DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0))),
+    ("two_layer_grads", Case("dW1 (3, 2) agrees with central differences of the loss",
+                             _fixed(W1, W2, np.array([1.0, -2.0]), np.array([0.0, 1.0, 1.0, 0.0])),
+                             DerivativeAgrees("two_layer_grads", TWO_LAYER_LOSS, wrt=0, pick=lambda r: r[0],
+                                              label="dW1 = two_layer_grads(W1, W2, x, y)[0]"))),
+    ("two_layer_grads", Case("dW2 (4, 3) agrees with central differences of the loss",
+                             _fixed(W1, W2, np.array([1.0, -2.0]), np.array([0.0, 1.0, 1.0, 0.0])),
+                             DerivativeAgrees("two_layer_grads", TWO_LAYER_LOSS, wrt=1, pick=lambda r: r[1],
+                                              label="dW2 = two_layer_grads(W1, W2, x, y)[1]"))),
+    ("softmax", Case("softmax([1, 2, 3]) = [0.0900, 0.2447, 0.6652]", _fixed(np.array([1.0, 2.0, 3.0])),
+                     Matches("softmax", expected=np.array([0.09003057, 0.24472847, 0.66524096]), atol=1e-6))),
+    ("softmax", Case("on a (2, 3) array every row sums to 1", _fixed(Z_LOGITS),
+                     Satisfies("softmax", _rows_sum_to(1.0)))),
+    ("softmax", Case("logits of 1000 without overflow", _fixed(np.array([[1000.0, 1000.0], [1000.0, -1000.0]])),
+                     Stable("softmax", expected=np.array([[0.5, 0.5], [1.0, 0.0]])))),
+    ("softmax_jacobian", Case("z = [0, 0]: [[0.25, -0.25], [-0.25, 0.25]]", _fixed(np.zeros(2)),
+                              Matches("softmax_jacobian", expected=np.array([[0.25, -0.25], [-0.25, 0.25]])))),
+    ("softmax_jacobian", Case("agrees with central differences of your softmax", _fixed(np.array([0.5, -1.0, 2.0, 0.0])),
+                              DerivativeAgrees("softmax_jacobian", "softmax", wrt=0))),
+    ("softmax_cross_entropy_grad", Case("equal logits, labels [0, 2]: (1/3 - onehot) / 2",
+                                        _fixed(np.zeros((2, 3)), np.array([0, 2])),
+                                        Matches("softmax_cross_entropy_grad",
+                                                expected=(np.full((2, 3), 1 / 3) - np.eye(3)[[0, 2]]) / 2))),
+    ("softmax_cross_entropy_grad", Case("agrees with central differences of the mean cross-entropy",
+                                        _fixed(Z_LOGITS, LABELS),
+                                        DerivativeAgrees("softmax_cross_entropy_grad", MEAN_CROSS_ENTROPY, wrt=0))),
+]

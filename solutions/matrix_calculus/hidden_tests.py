@@ -1,0 +1,181 @@
+"""Hidden tests of matrix_calculus: compared with the reference on seeded
+random inputs of several sizes, plus central-difference checks of every
+analytic derivative against the forward function it differentiates. Inputs of
+the non-differentiable losses are kept away from their kinks, except in the
+cases that test the kinks themselves."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Stable
+from autograder.spec import Case, Seeded
+
+
+def _public():
+    # The public tests are a file of the course, not a package module: load them by path.
+    path = Path(__file__).resolve().parents[2] / "assignments" / "matrix_calculus" / "public_tests.py"
+    spec = importlib.util.spec_from_file_location("_matrix_calculus_public_for_hidden", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+public = _public()
+GRADIENT, LOSS, LAYER_OUTPUT, MATVEC = public.GRADIENT, public.LOSS, public.LAYER_OUTPUT, public.MATVEC
+TWO_LAYER_LOSS, MEAN_CROSS_ENTROPY, jacobian_of = public.TWO_LAYER_LOSS, public.MEAN_CROSS_ENTROPY, public.jacobian_of
+
+EPS = 1e-5
+VECTOR_SIZES = [5, 17, 64]
+MATRIX_SIZES = [(2, 3), (4, 4), (5, 2)]          # (q, p): wide, square, tall
+TWO_LAYER_SIZES = [(3, 4, 2), (5, 5, 5), (2, 6, 3)]  # (p, h, k)
+SOFTMAX_SIZES = [(4, 3), (16, 10), (7, 2)]       # (N, K)
+
+
+def hidden(question, name, make, check, seed, points=1.0):
+    return question, Case(name, Seeded(seed, make), check, points=points, hidden=True)
+
+
+def loss_inputs(rng, name, n, kinks=False):
+    """(name, y, y_hat) for one loss; without ``kinks`` every entry keeps a
+    distance >= 0.1 from the points where the loss is not differentiable."""
+    away = rng.uniform(0.1, 2.0, n) * rng.choice([-1.0, 1.0], n)
+    if name == "mse":
+        y = rng.normal(size=n)
+        return name, y, y + rng.normal(size=n)
+    if name == "mae":
+        y = rng.normal(size=n)
+        y_hat = y + away
+        if kinks:
+            y_hat[::2] = y[::2]
+        return name, y, y_hat
+    if name == "hinge":
+        y = rng.choice([-1.0, 1.0], n)
+        margin = 1.0 + away
+        if kinks:
+            margin[::2] = 1.0
+        return name, y, margin * y  # y * y_hat = margin because y * y = 1
+    if name == "zero_one":
+        y = rng.choice([-1.0, 1.0], n)
+        y_hat = away * 2
+        if kinks:
+            y_hat[::3] = 0.0
+        return name, y, y_hat
+    y = (rng.random(n) < 0.5).astype(float)
+    return name, y, rng.uniform(0.05, 0.95, n)
+
+
+LOSSES = ["mse", "mae", "hinge", "zero_one", "cross_entropy"]
+
+
+def labels(rng, n, k):
+    """Labels 0..K-1 that use the first and the last class whenever N >= K."""
+    return rng.permutation(np.arange(n) % k)
+
+
+def cases():
+    out = []
+    # numerical_jacobian, through the notebook's example mappings
+    for i, (example, p) in enumerate([("polar", 2), ("sin", 3), ("sin", 6), ("sum_of_squares", 4),
+                                      ("mixing", 3), ("mixing", 6), ("linear", 5), ("softmax", 4)]):
+        out.append(hidden("numerical_jacobian", f"numerical_jacobian_of({example!r}, x, eps), p = {p}",
+                          lambda r, p=p: (r.normal(size=p), EPS), Matches(jacobian_of(example), atol=1e-8),
+                          seed=100 + i))
+    out.append(hidden("numerical_jacobian", "numerical_jacobian leaves x unchanged",
+                      lambda r: ("mixing", r.normal(size=5), EPS), Pure("numerical_jacobian_of"), seed=110))
+
+    # compose_jacobian: a square case too, where the wrong order still has the right shape
+    for i, (r_, q, p) in enumerate([(2, 3, 4), (4, 4, 4), (1, 5, 3), (6, 2, 5)]):
+        out.append(hidden("compose_jacobian", f"Df ({r_}, {q}) and Dg ({q}, {p})",
+                          lambda r, r_=r_, q=q, p=p: (r.normal(size=(r_, q)), r.normal(size=(q, p))),
+                          Matches("compose_jacobian"), seed=120 + i))
+
+    # loss_and_gradient: reference values, derivative checks away from kinks, kinks
+    for i, name in enumerate(LOSSES):
+        for j, n in enumerate(VECTOR_SIZES):
+            out.append(hidden("loss_and_gradient", f"{name}, n = {n}",
+                              lambda r, name=name, n=n: loss_inputs(r, name, n), Matches("loss_and_gradient"),
+                              seed=200 + 10 * i + j))
+        out.append(hidden("loss_and_gradient", f"your {name} gradient agrees with your {name} loss, n = 9",
+                          lambda r, name=name: loss_inputs(r, name, 9), DerivativeAgrees(GRADIENT, LOSS, wrt=2),
+                          seed=250 + i))
+    for i, name in enumerate(["mae", "hinge", "zero_one"]):
+        out.append(hidden("loss_and_gradient", f"{name} with entries exactly at the kink (subgradient 0 there)",
+                          lambda r, name=name: loss_inputs(r, name, 12, kinks=True), Matches("loss_and_gradient"),
+                          seed=260 + i))
+    out.append(hidden("loss_and_gradient", "loss_and_gradient leaves its inputs unchanged",
+                      lambda r: loss_inputs(r, "hinge", 8), Pure("loss_and_gradient"), seed=270))
+
+    # matrix derivatives: (q, q, p) arrays
+    for i, (q, p) in enumerate(MATRIX_SIZES):
+        out.append(hidden("matvec_weight_derivative", f"W ({q}, {p})",
+                          lambda r, q=q, p=p: (r.normal(size=(q, p)), r.normal(size=p)),
+                          Matches("matvec_weight_derivative"), seed=300 + i))
+        out.append(hidden("matvec_weight_derivative", f"agrees with central differences of W @ x, W ({q}, {p})",
+                          lambda r, q=q, p=p: (r.normal(size=(q, p)), r.normal(size=p)),
+                          DerivativeAgrees("matvec_weight_derivative", MATVEC, wrt=0, eps=EPS), seed=310 + i))
+        for j, phi in enumerate(["sigmoid", "tanh"]):
+            out.append(hidden("single_layer_grad", f"{phi}, W ({q}, {p})",
+                              lambda r, q=q, p=p, phi=phi: (r.normal(size=(q, p)), r.normal(size=p), phi),
+                              Matches("single_layer_grad"), seed=320 + 2 * i + j))
+            out.append(hidden("single_layer_grad", f"{phi}: agrees with central differences of phi(W @ x), "
+                                                   f"W ({q}, {p})",
+                              lambda r, q=q, p=p, phi=phi: (r.normal(size=(q, p)), r.normal(size=p), phi),
+                              DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0, eps=EPS),
+                              seed=330 + 2 * i + j))
+
+    # two_layer_grads
+    def two_layer(r, p, h, k):
+        return r.normal(size=(h, p)), r.normal(size=(k, h)), r.normal(size=p), r.random(k)
+
+    for i, (p, h, k) in enumerate(TWO_LAYER_SIZES):
+        out.append(hidden("two_layer_grads", f"p = {p}, h = {h}, k = {k}",
+                          lambda r, p=p, h=h, k=k: two_layer(r, p, h, k), Matches("two_layer_grads"), seed=400 + i))
+        for which in (0, 1):
+            out.append(hidden("two_layer_grads", f"dW{which + 1} agrees with central differences of the loss, "
+                                                 f"p = {p}, h = {h}, k = {k}",
+                              lambda r, p=p, h=h, k=k: two_layer(r, p, h, k),
+                              DerivativeAgrees("two_layer_grads", TWO_LAYER_LOSS, wrt=which, eps=EPS,
+                                               pick=lambda result, which=which: result[which],
+                                               label=f"dW{which + 1} = two_layer_grads(W1, W2, x, y)[{which}]"),
+                              seed=410 + 2 * i + which))
+
+    # softmax, its Jacobian and the cross-entropy gradient
+    for i, (n, k) in enumerate(SOFTMAX_SIZES):
+        out.append(hidden("softmax", f"1-D, K = {k}", lambda r, k=k: (r.normal(scale=3, size=k),),
+                          Matches("softmax"), seed=500 + i))
+        out.append(hidden("softmax", f"2-D ({n}, {k}), along the last axis",
+                          lambda r, n=n, k=k: (r.normal(scale=3, size=(n, k)),), Matches("softmax"), seed=510 + i))
+        out.append(hidden("softmax_jacobian", f"K = {k}", lambda r, k=k: (r.normal(scale=2, size=k),),
+                          Matches("softmax_jacobian"), seed=520 + i))
+        out.append(hidden("softmax_jacobian", f"agrees with central differences of your softmax, K = {k}",
+                          lambda r, k=k: (r.normal(scale=2, size=k),),
+                          DerivativeAgrees("softmax_jacobian", "softmax", wrt=0, eps=EPS), seed=530 + i))
+        out.append(hidden("softmax_cross_entropy_grad", f"N = {n}, K = {k}",
+                          lambda r, n=n, k=k: (r.normal(scale=2, size=(n, k)), labels(r, n, k)),
+                          Matches("softmax_cross_entropy_grad"), seed=540 + i))
+        out.append(hidden("softmax_cross_entropy_grad", f"agrees with central differences of the mean "
+                                                        f"cross-entropy, N = {n}, K = {k}",
+                          lambda r, n=n, k=k: (r.normal(scale=2, size=(n, k)), labels(r, n, k)),
+                          DerivativeAgrees("softmax_cross_entropy_grad", MEAN_CROSS_ENTROPY, wrt=0, eps=EPS),
+                          seed=550 + i))
+
+    def huge(r, shape):
+        return (r.choice([-1.0, 1.0], shape) * r.uniform(800, 5000, shape),)
+
+    out += [
+        hidden("softmax", "logits in the thousands stay finite and warning-free",
+               lambda r: huge(r, (6, 4)), Stable("softmax"), seed=560),
+        hidden("softmax", "softmax leaves Z unchanged", lambda r: (r.normal(size=(3, 4)),), Pure("softmax"), seed=561),
+        hidden("softmax_jacobian", "logits in the thousands stay finite and warning-free",
+               lambda r: huge(r, 5), Stable("softmax_jacobian"), seed=562),
+        hidden("softmax_cross_entropy_grad", "logits in the thousands stay finite and warning-free",
+               lambda r: (*huge(r, (5, 3)), labels(r, 5, 3)), Stable("softmax_cross_entropy_grad"), seed=563),
+        hidden("softmax_cross_entropy_grad", "softmax_cross_entropy_grad leaves its inputs unchanged",
+               lambda r: (r.normal(size=(4, 3)), labels(r, 4, 3)), Pure("softmax_cross_entropy_grad"), seed=564),
+    ]
+    return out
+
+
+HIDDEN = cases()
