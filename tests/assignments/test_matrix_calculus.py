@@ -148,8 +148,7 @@ def test_the_notebook_file_is_what_make_notebook_writes():
 def execute(notebook):
     client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
                                      resources={"metadata": {"path": str(FOLDER)}})
-    # Importing the grader's child runtime sets MPLBACKEND=Agg in this process; a kernel that
-    # inherited it would draw no inline images.
+    # A kernel that inherits MPLBACKEND=Agg (common on headless machines) would draw no inline images.
     environment = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     client.execute(env=environment)
     return notebook
