@@ -17,8 +17,8 @@ from pathlib import Path
 
 from autograder.course import CourseError, course_root, load_assignment
 from autograder.engine.inprocess import InProcessCaller
-from autograder.scoring.grade import grade_cases
 from autograder.outputs.feedback import print_case_results
+from autograder.scoring.grade import grade_cases
 
 GRADER_ENV = "AUTOGRADER_CHILD"
 

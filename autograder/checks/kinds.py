@@ -16,7 +16,7 @@ import numpy as np
 from autograder.checks.compare import Tolerance, compare, describe_type
 from autograder.checks.gradient import disagreement_report, numerical_derivative
 from autograder.checks.properties import loop_problem, purity_problem, stability_problem
-from autograder.engine.calls import CallFailed, Caller, Functions
+from autograder.engine.calls import Caller, CallFailed, Functions
 from autograder.spec import Call, Program
 
 

@@ -16,7 +16,6 @@ the parent. Standard library and NumPy only: this file runs in the sandbox.
 from __future__ import annotations
 
 import builtins
-import copy
 import errno
 import io
 import os

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from autograder.engine.sandbox import choose_isolation
 from autograder.engine.kernel import KernelEngine
+from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
 from autograder.outputs.files import scores_csv, write_atomic, write_submission
 from autograder.scoring.results import SubmissionResult

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from autograder.checks.kinds import CaseContext, Outcome
-from autograder.engine.calls import CallFailed, Caller, ReferenceCaller
+from autograder.engine.calls import Caller, CallFailed, ReferenceCaller
 from autograder.scoring.results import CaseResult
 from autograder.spec import Assignment
 
