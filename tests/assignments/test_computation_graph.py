@@ -1,0 +1,249 @@
+"""computation_graph: the reference reproduces the lecture's graph J = 2(a + bc)
+and part 1's worked gradient, earns every point, every known mistake loses
+points on its question, and the student notebook runs untouched and filled in,
+drawing the graph, the error slopes and the timing."""
+
+import ast
+import base64
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbclient
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.checks.combine import AllOf
+from autograder.checks.kinds import Matches, Vectorized
+from autograder.course import load_assignment
+from autograder.engine.inprocess import InProcessCaller
+from autograder.notebook.build import filled_notebook
+from autograder.scoring.grade import grade_cases
+from autograder.spec import function_source
+
+NAME = "computation_graph"
+COURSE = Path(__file__).resolve().parents[2]  # tests/ has its own assignments/ folder, so do not search upwards
+ASSIGNMENT_DIR = COURSE / "assignments" / NAME
+NOTEBOOK = ASSIGNMENT_DIR / f"{NAME}.ipynb"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+FLOWERS_X = np.array([[1.4, 0.2], [1.5, 0.2], [3.0, 1.1], [4.1, 1.3]])
+FLOWERS_Y = np.array([0.0, 0.0, 1.0, 1.0])
+FLOWERS_W, FLOWERS_B = np.array([0.5, -0.1]), 0.1
+
+
+@pytest.fixture(scope="module")
+def assignment():
+    return load_assignment(NAME, COURSE)
+
+
+@pytest.fixture(scope="module")
+def reference(assignment):
+    return sys.modules[f"_course_reference_{NAME}"]
+
+
+def grade(assignment, namespace, sources):
+    return grade_cases(assignment, InProcessCaller(namespace), source_of=sources.get)
+
+
+def reference_sources(assignment):
+    return {name: function_source(fn) for name, fn in assignment.reference.items()}
+
+
+# --- the lecture's numbers -------------------------------------------------------------------
+
+
+def test_forward_pass_of_the_lecture_graph(reference):
+    assert reference.forward(5.0, 3.0, 2.0) == (6.0, 11.0, 22.0)
+
+
+@pytest.mark.parametrize("a, b, c", [(5.0, 3.0, 2.0), (-1.5, 0.25, 4.0), (2.0, -7.0, -0.5)])
+def test_backward_pass_is_the_lecture_chain_rule(reference, a, b, c):
+    # dJ/da = dJ/dv dv/da = 2, dJ/db = dJ/dv dv/du du/db = 2c, dJ/dc = dJ/du du/dc = 2b
+    assert reference.backward(a, b, c) == (2.0, 2 * c, 2 * b)
+
+
+def test_differences_on_hand_worked_examples(reference):
+    assert reference.forward_difference(lambda x: x ** 2, 3.0, 0.1) == pytest.approx(6.1)
+    assert reference.central_difference(lambda x: x ** 2, 3.0, 0.1) == pytest.approx(6.0)
+    hs = np.array([0.1, 0.01, 0.001])
+    forward_errors, central_errors = reference.difference_errors(lambda x: x ** 3, lambda x: 3 * x ** 2, 1.0, hs)
+    np.testing.assert_allclose(forward_errors, 3 * hs + hs ** 2, rtol=1e-6)
+    np.testing.assert_allclose(central_errors, hs ** 2, rtol=1e-6)
+
+
+def test_error_slopes_are_one_and_two(reference):
+    hs = np.logspace(-3, -1, 9)
+    forward_errors, central_errors = reference.difference_errors(np.sin, np.cos, 1.0, hs)
+    assert np.polyfit(np.log10(hs), np.log10(forward_errors), 1)[0] == pytest.approx(1.0, abs=0.05)
+    assert np.polyfit(np.log10(hs), np.log10(central_errors), 1)[0] == pytest.approx(2.0, abs=0.05)
+
+
+@pytest.mark.parametrize("version", ["logistic_gradients_loop", "logistic_gradients_vectorized"])
+def test_gradients_reproduce_part_one_batch_gradient(reference, version):
+    # part 1's theta = [b, w1, w2] gradient [0.2702, 0.2431, -0.019], exactly [0.27024858, 0.24313288, -0.01954039]
+    dw, db = getattr(reference, version)(FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B)
+    np.testing.assert_allclose(dw, [0.24313288, -0.01954039], atol=1e-8)
+    assert db == pytest.approx(0.27024858, abs=1e-8)
+
+
+def test_gradient_descent_starts_at_part_one_batch_loss_and_stops_where_it_evaluated(reference):
+    w, b, losses = reference.gradient_descent(FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B, 0.1, 0.0, 1)
+    assert losses.tolist() == [pytest.approx(0.66926, abs=1e-5)]
+    np.testing.assert_array_equal(w, FLOWERS_W)
+    assert b == FLOWERS_B
+    w, b, losses = reference.gradient_descent(FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B, 0.5, 0.1, 1000)
+    assert losses[-1] <= 0.1 < losses[-2] and len(losses) < 1000
+
+
+# --- the tests themselves ------------------------------------------------------------------------
+
+
+def test_case_names_are_unique_within_each_question(assignment):
+    # expected values are cached by (question, case name)
+    for question in assignment.questions:
+        names = [case.name for case in question.cases]
+        assert len(names) == len(set(names)), question.name
+
+
+def test_every_question_has_hidden_cases_and_the_form_check(assignment):
+    for question in assignment.questions:
+        assert any(case.hidden for case in question.cases), question.name
+    [form] = [case for case in assignment.question("logistic_gradients_vectorized").cases
+              if isinstance(case.check, AllOf)]
+    assert [type(check) for check in form.check.checks] == [Matches, Vectorized]
+
+
+def test_hidden_early_stopping_cases_stop_early(assignment, reference):
+    cases = [c for c in assignment.question("gradient_descent").cases if "stops once" in c.name]
+    assert cases
+    for case in cases:
+        X, y, w, b, lr, eps, max_iters = case.inputs.make()
+        losses = reference.gradient_descent(X, y, w, b, lr, eps, max_iters)[2]
+        assert 1 < len(losses) < max_iters and losses[-1] <= eps < losses[-2]
+
+
+def test_reference_earns_every_point(assignment, reference):
+    results = grade(assignment, dict(vars(reference)), reference_sources(assignment))
+    failed = [(r.question, r.name, r.message) for r in results if not r.passed]
+    assert not failed
+
+
+def test_at_least_eight_mistakes_each_losing_points_on_its_target(assignment, reference):
+    assert len(assignment.mistakes) >= 8
+    for mistake in assignment.mistakes:
+        namespace = dict(vars(reference))
+        exec(mistake.source, namespace)
+        sources = {**reference_sources(assignment), mistake.function: mistake.source}
+        lost = [r for r in grade(assignment, namespace, sources) if r.question == mistake.targets and not r.passed]
+        assert lost, mistake.name
+
+
+def test_a_stub_earns_no_form_points(assignment, reference):
+    stub = "def logistic_gradients_vectorized(X, y, w, b):\n    raise NotImplementedError\n"
+    namespace = dict(vars(reference))
+    exec(stub, namespace)
+    sources = {**reference_sources(assignment), "logistic_gradients_vectorized": stub}
+    earned = [r for r in grade(assignment, namespace, sources)
+              if r.question == "logistic_gradients_vectorized" and r.passed]
+    assert not earned
+
+
+def test_a_vectorized_function_with_a_loop_loses_only_the_form_points(assignment, reference):
+    [mistake] = [m for m in assignment.mistakes if "still loops" in m.name]
+    namespace = dict(vars(reference))
+    exec(mistake.source, namespace)
+    sources = {**reference_sources(assignment), mistake.function: mistake.source}
+    lost = [r for r in grade(assignment, namespace, sources) if not r.passed]
+    assert [r.name for r in lost] == ["no Python loop: no for, while, comprehension, map or np.vectorize"]
+    assert "for loop" in lost[0].message
+
+
+# --- the notebook ----------------------------------------------------------------------------------
+
+
+def run(notebook):
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(ASSIGNMENT_DIR)}})
+    # a kernel that inherits MPLBACKEND=Agg (headless machines, grader settings) draws no inline images
+    client.execute(env={key: value for key, value in os.environ.items() if key != "MPLBACKEND"})
+    return notebook
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def text_of(cell):
+    parts = []
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif "text/plain" in output.get("data", {}):
+            parts.append(output.data["text/plain"])
+    return ANSI.sub("", "\n".join(parts))
+
+
+def png_of(cell):
+    images = [o.data["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
+    return base64.b64decode(images[0]) if images else None
+
+
+PICTURES = {"graph": "draw_graph(values, derivatives)", "error_slopes": "difference_errors(np.sin, np.cos",
+            "timing": "speedups = "}
+
+
+def picture_cell(notebook, picture):
+    [cell] = [c for c in code_cells(notebook) if PICTURES[picture] in c.source]
+    return cell
+
+
+def test_notebook_is_what_the_script_writes():
+    spec = importlib.util.spec_from_file_location("make_notebook", ASSIGNMENT_DIR / "make_notebook.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    committed = nbformat.read(NOTEBOOK, as_version=4)
+    generated = script.build()
+    assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in generated.cells]
+    assert committed.metadata["autograder"] == {"assignment": NAME}
+
+
+def test_every_contract_function_has_a_stub_followed_by_its_check(assignment):
+    cells = code_cells(nbformat.read(NOTEBOOK, as_version=4))
+    for name in assignment.contract:
+        [position] = [i for i, cell in enumerate(cells)
+                      if any(isinstance(node, ast.FunctionDef) and node.name == name
+                             for node in ast.parse(cell.source).body)]
+        stub = ast.parse(cells[position].source).body[0]
+        assert [a.arg for a in stub.args.args] == list(assignment.contract[name])
+        assert ast.get_docstring(stub) and "raise NotImplementedError" in cells[position].source
+        assert cells[position + 1].source == f'check("{name}")'
+
+
+def test_untouched_notebook_runs_to_the_end():
+    notebook = run(nbformat.read(NOTEBOOK, as_version=4))
+    assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
+    assert png_of(picture_cell(notebook, "graph")) is not None  # the graph is drawn with "?" before any code
+    assert png_of(picture_cell(notebook, "error_slopes")) is None
+    assert "implement logistic_gradients_loop and logistic_gradients_vectorized first" in text_of(
+        picture_cell(notebook, "timing"))
+
+
+def test_filled_notebook_runs_and_draws_every_picture(assignment, tmp_path):
+    notebook = run(filled_notebook(assignment, NOTEBOOK))
+    assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
+    for picture in PICTURES:
+        png = png_of(picture_cell(notebook, picture))
+        assert png is not None and png.startswith(b"\x89PNG"), picture
+        (tmp_path / f"{picture}.png").write_bytes(png)
+
+    printed = "\n".join(text_of(cell) for cell in code_cells(notebook))
+    slopes = re.findall(r"fitted log-log slope, (?:forward|central) difference: ([\d.]+)", printed)
+    assert [round(float(s)) for s in slopes] == [1, 2]
+    speedup = float(re.findall(r"M =  3000: .* speed-up +(\d+)x", printed)[0])
+    assert speedup > 5
+    summary = re.search(r"(\d+) of (\d+) checks passed", text_of(code_cells(notebook)[-1]))
+    assert summary and summary.group(1) == summary.group(2)
