@@ -11,6 +11,7 @@ defined so far and prints what to fix. Under the grader it does nothing.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -21,6 +22,14 @@ from autograder.outputs.feedback import print_case_results
 from autograder.scoring.grade import grade_cases
 
 GRADER_ENV = "AUTOGRADER_CHILD"
+
+
+def _source(function) -> str | None:
+    """IPython keeps every cell's source, so a notebook function's source is known."""
+    try:
+        return inspect.getsource(function)
+    except (TypeError, OSError):
+        return None
 
 
 class Checker:
@@ -38,6 +47,6 @@ class Checker:
             return None
         namespace = sys._getframe(1).f_globals
         results = grade_cases(assignment, InProcessCaller(namespace, call_timeout=30), include_hidden=False,
-                              only=question)
+                              only=question, source_of=lambda name: _source(namespace.get(name)))
         print_case_results(results)
         return None

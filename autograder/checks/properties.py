@@ -37,7 +37,7 @@ def _first_change(old, new) -> str | None:
         if np.all(same):
             return None
         index = np.unravel_index(int(np.argmin(same.ravel())), old.shape)
-        return f" (entry {list(map(int, index))} was {old[index]:.6g}, is now {new[index]:.6g})"
+        return f" (entry {list(map(int, index))} was {old[index].item()!r}, is now {new[index].item()!r})"
     if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)) and len(old) == len(new):
         for a, b in zip(old, new):
             change = _first_change(a, b)

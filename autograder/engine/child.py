@@ -96,7 +96,11 @@ def _disarm() -> None:
 
 def describe_error(error: BaseException, what: str) -> str:
     """A one-paragraph reason, pointing at the student's cell and line."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
+    inner = frames[-1].name if frames and frames[-1].name != "<module>" else None
     if isinstance(error, NotImplementedError):
+        if inner and inner != what:
+            return f"{what} failed because {inner} is not implemented yet (it raises NotImplementedError)."
         return f"{what} is not implemented yet (it raises NotImplementedError)."
     if isinstance(error, MemoryError):
         return f"{what} ran out of memory (memory limit)."
@@ -106,8 +110,9 @@ def describe_error(error: BaseException, what: str) -> str:
         return f"{what} could not start another process (process limit)."
     if isinstance(error, OSError) and error.errno == errno.EFBIG:
         return f"{what} wrote a file larger than allowed (file size limit)."
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
     where = f" ({frames[-1].filename.strip('<>')}, line {frames[-1].lineno})" if frames else ""
+    if inner and inner != what:
+        where = f" in {inner}{where}"
     text = str(error)
     if len(text) > 300:
         text = text[:300] + "..."

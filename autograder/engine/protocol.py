@@ -90,8 +90,8 @@ def encode(value, blobs: list[bytes], store: HandleStore | None = None, depth: i
     if isinstance(value, np.generic) and value.dtype.kind in "iuf":
         value = np.asarray(value)
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.dtype.fields is None:
-        array = np.ascontiguousarray(np.asarray(value))
-        blobs.append(array.tobytes())
+        array = np.asarray(value)  # not ascontiguousarray: it would turn a 0-d array into shape (1,)
+        blobs.append(array.tobytes(order="C"))
         return {"array": len(blobs) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
     if type(value) in (tuple, list):
         return {type(value).__name__: [encode(v, blobs, store, depth + 1) for v in value]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from autograder.scoring.results import CaseResult, SubmissionResult
@@ -15,7 +16,7 @@ def print_case_results(results: list[CaseResult], console: Console | None = None
         return
     for case in results:
         mark = "[green]PASS[/green]" if case.passed else "[red]FAIL[/red]"
-        console.print(f"{mark} {case.question}: {case.name}", highlight=False)
+        console.print(f"{mark} {escape(case.question)}: {escape(case.name)}", highlight=False)
         if not case.passed and case.message:
             for line in case.message.splitlines():
                 console.print(f"     {line}", highlight=False, markup=False)

@@ -1,6 +1,8 @@
 """Prove an assignment is gradable: the reference-filled notebook earns full
-marks, the untouched notebook earns zero without breaking the grader, and
-every known mistake loses points on the question it targets."""
+marks, the untouched notebook earns zero without breaking the grader, every
+known mistake loses points on the question it targets, and every test case is
+shown to fail on at least one known mistake (a check nothing fails proves
+nothing)."""
 
 from __future__ import annotations
 
@@ -47,8 +49,10 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
 
         verdicts.append(Verdict(f"mistake library has at least {MIN_MISTAKES} mistakes",
                                 len(assignment.mistakes) >= MIN_MISTAKES, f"{len(assignment.mistakes)} mistakes"))
+        caught: set[tuple[str, str]] = set()
         for number, mistake in enumerate(assignment.mistakes, start=1):
             result = grade(mistaken_notebook(assignment, student, mistake), f"mistake-{number}")
+            caught |= {(c.question, c.name) for c in result.cases if not c.passed}
             earned, possible = result.question_scores([mistake.targets]).get(mistake.targets, (0.0, 0.0))
             lost = [c for c in result.cases if c.question == mistake.targets and not c.passed]
             detail = f"{mistake.targets}: {earned:g}/{possible:g}"
@@ -56,4 +60,8 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
                 detail += f"; {lost[0].message.splitlines()[0][:120]}"
             verdicts.append(Verdict(f"mistake '{mistake.name}' loses points on {mistake.targets}",
                                     result.total < result.possible and earned < possible, detail))
+        never = [f"{q.name}: {case.name}" for q in assignment.questions for case in q.cases
+                 if (q.name, case.name) not in caught]
+        verdicts.append(Verdict("every test case fails on at least one known mistake", not never,
+                                f"{len(never)} never fail: " + "; ".join(never[:6]) if never else "all do"))
     return verdicts

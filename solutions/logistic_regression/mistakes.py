@@ -90,3 +90,32 @@ def tanh_gradient(X, y, theta):
 @MISTAKES.add("predict with theta @ X.T of the wrong orientation")
 def predict(X, theta):
     return sigmoid(X.T @ theta[:, None] * np.ones((1, X.shape[0])))[0]
+
+
+@MISTAKES.add("sigmoid with the sign of z flipped")
+def sigmoid(z):  # noqa: F811
+    return 1 / (1 + np.exp(np.clip(z, -500, 500)))
+
+
+@MISTAKES.add("update adds the gradient instead of subtracting it")
+def update(theta, grad, lr):  # noqa: F811
+    return theta + lr * grad
+
+
+@MISTAKES.add("sgd_step changes theta in place")
+def sgd_step(x, y, theta, lr):  # noqa: F811
+    y_hat = sigmoid(x @ theta)
+    theta -= lr * x * (y_hat - y)
+    return theta
+
+
+@MISTAKES.add("Hessian diagonal with the sign of y_hat(1 - y_hat) flipped")
+def bce_second_derivative(X, theta):  # noqa: F811
+    y_hat = sigmoid(X @ theta)
+    return (X ** 2).T @ (y_hat * (y_hat - 1)) / X.shape[0]
+
+
+@MISTAKES.add("tanh gradient returned as a (d+1, 1) column")
+def tanh_gradient(X, y, theta):  # noqa: F811
+    y_hat = np.tanh(X @ theta)
+    return (X.T @ (y_hat + 1 - 2 * y) / X.shape[0])[:, None]

@@ -80,3 +80,9 @@ def test_messages_frame_header_and_blobs():
     a.sendall(struct.pack("!II", len(header), 0) + header)
     with pytest.raises(protocol.ProtocolError):
         protocol.receive(b)
+
+
+def test_zero_dimensional_arrays_and_numpy_scalars_keep_their_shape():
+    assert round_trip(np.asarray(2.5)).shape == ()
+    assert round_trip(np.float32(2.5)).shape == ()
+    np.testing.assert_array_equal(round_trip(np.arange(6.0).reshape(2, 3).T), np.arange(6.0).reshape(2, 3).T)
