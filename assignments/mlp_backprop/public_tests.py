@@ -1,0 +1,232 @@
+"""Public tests of mlp_backprop: students may run these themselves.
+
+They use the lecture's numbers (its PyTorch demo and the gradient descent
+example, absolute tolerance 1e-3 where the slides print rounded figures),
+small networks whose outputs can be worked out by hand, and self-consistency
+checks that need no solution: the gradients of your mlp_backward must agree
+with central differences of your own mlp_loss(Y, mlp_forward(...)[0], loss).
+"""
+
+import numpy as np
+
+from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies
+from autograder.spec import Case, Fixed, Program, Seeded
+
+CONTRACT = {
+    "linear_forward": ("X", "W", "b"),
+    "activation": ("name", "Z"),
+    "activation_derivative": ("name", "Z"),
+    "init_params": ("sizes", "seed"),
+    "mlp_forward": ("X", "params", "activations"),
+    "mlp_backward": ("Y", "params", "cache", "activations", "loss"),
+    "mlp_loss": ("Y", "A_out", "loss"),
+    "gradient_descent_2d": ("x0", "lr", "steps"),
+    "has_converged": ("f_prev", "f_curr", "grad", "eps1", "eps2"),
+}
+
+LAYOUT = ("samples are rows: X has shape (N, n), Y and A_out (N, k); W_i has shape (out, in), b_i (out,); "
+          "Z_i = A_{i-1} @ W_i.T + b_i has shape (N, out).")
+
+LIMITS = {"call_timeout": 10}
+
+# The lecture's PyTorch demo: three samples of five features and the printed W, b.
+X_LECTURE = np.array([[-8.0, 1.0, -3.0, 5.0, 2.0], [-2.0, 2.0, -1.0, 5.0, 2.0], [7.0, 1.0, 9.0, -5.0, -2.0]])
+W_LECTURE = np.array([[0.7576, 0.2793, 0.4031, 0.7347, 0.0293]])
+B_LECTURE = np.array([0.7999])
+Z_LECTURE = np.array([[-2.4591], [3.1721], [6.2782]])
+A_LECTURE = np.array([[0.0788], [0.9598], [0.9981]])
+
+SIZES = [5, 7, 4, 3]  # the lecture's MLP
+
+
+def lecture_network(rng, activations, loss):
+    """The lecture's 5-7-4-3 network on its three samples, with random
+    parameters and targets that suit the loss."""
+    params = {}
+    for i in range(1, len(SIZES)):
+        params[f"W{i}"] = rng.normal(0.0, 0.5, size=(SIZES[i], SIZES[i - 1]))
+        params[f"b{i}"] = rng.normal(0.0, 0.5, size=SIZES[i])
+    Y = (rng.random((3, 3)) < 0.5).astype(float) if loss == "bce" else rng.normal(size=(3, 3))
+    return X_LECTURE / 4, Y, params, list(activations), loss
+
+
+def forward_inputs(network):
+    """The (X, params, activations) of a network for mlp_forward."""
+    X, _, params, acts, _ = network
+    return X, params, acts
+
+
+def loss_program(key):
+    return Program(f"mlp_loss(Y, mlp_forward(X, params, activations)[0], loss) as a function of {key}",
+                   lambda m, X, Y, params, acts, loss, P: m.mlp_loss(Y, m.mlp_forward(X, {**params, key: P}, acts)[0],
+                                                                     loss))
+
+
+def gradient_program(key):
+    def run(m, X, Y, params, acts, loss, P):
+        params = {**params, key: P}
+        return m.mlp_backward(Y, params, m.mlp_forward(X, params, acts)[1], acts, loss)
+
+    return Program("mlp_backward(Y, params, mlp_forward(X, params, activations)[1], activations, loss)", run)
+
+
+def gradient_check(key, seed, make_network, what, points=1.0, hidden=False, tol=1e-5):
+    """d{key} from mlp_backward against central differences of the loss in {key};
+    ``make_network(rng)`` returns (X, Y, params, activations, loss)."""
+    def make(rng):
+        X, Y, params, acts, loss = make_network(rng)
+        return X, Y, params, acts, loss, params[key]
+
+    return Case(f"d{key} matches central differences of your loss ({what})", Seeded(seed, make),
+                DerivativeAgrees(gradient_program(key), loss_program(key), wrt=5, pick=lambda g: g[f"d{key}"],
+                                 tol=tol, label=f"mlp_backward(...)['d{key}']"),
+                points=points, hidden=hidden)
+
+
+def lecture_check(key, seed, activations, loss):
+    return gradient_check(key, seed, lambda rng: lecture_network(rng, activations, loss),
+                          f"5-7-4-3 network, {'/'.join(activations)}, {loss}")
+
+
+BACKWARD = Program("mlp_backward(Y, params, mlp_forward(X, params, activations)[1], activations, loss)",
+                   lambda m, X, Y, params, acts, loss: m.mlp_backward(Y, params, m.mlp_forward(X, params, acts)[1],
+                                                                      acts, loss))
+FORWARD_OUTPUT = Program("mlp_forward(X, params, activations)[0]",
+                         lambda m, X, params, acts: m.mlp_forward(X, params, acts)[0])
+INIT_TWICE = Program("init_params(sizes, seed), called twice",
+                     lambda m, sizes, seed: (m.init_params(sizes, seed), m.init_params(sizes, seed)))
+
+
+def shapes_of(sizes):
+    out = {}
+    for i in range(1, len(sizes)):
+        out[f"W{i}"] = np.zeros((sizes[i], sizes[i - 1]))
+        out[f"b{i}"] = np.zeros(sizes[i])
+    return out
+
+
+def all_float64(params, inputs):
+    wrong = [k for k, v in params.items() if not (isinstance(v, np.ndarray) and v.dtype == np.float64)]
+    return None if not wrong else f"init_params must return float64 arrays; {', '.join(wrong)} are not."
+
+
+def same_values(pair, inputs):
+    first, second = pair
+    for key in first:
+        if key not in second or not np.array_equal(first[key], second[key]):
+            return (f"init_params({inputs[0]}, {inputs[1]}) gave different values for {key} on two calls: "
+                    "make every random draw from np.random.default_rng(seed).")
+    return None
+
+
+def lecture(*values):
+    return Fixed(tuple(values))
+
+
+# A 2-3-1 relu network small enough to do by hand: outputs 1 and 5.5.
+HAND_X = np.array([[1.0, 2.0], [0.0, -1.0]])
+HAND_PARAMS = {"W1": np.array([[1.0, -1.0], [2.0, 0.0], [0.0, 1.0]]), "b1": np.array([0.5, -1.0, 0.0]),
+               "W2": np.array([[3.0, -2.0, 1.0]]), "b2": np.array([1.0])}
+Z_POINTS = np.array([-1.5, -0.3, 0.4, 2.0])  # no kink: relu is differentiable at each
+
+PUBLIC = [
+    ("linear_forward", Case("lecture demo: z = X W^T + b = [-2.4591, 3.1721, 6.2782]",
+                            lecture(X_LECTURE, W_LECTURE, B_LECTURE),
+                            Matches("linear_forward", expected=Z_LECTURE, atol=1e-3))),
+    ("linear_forward", Case("lecture demo, one sample x^T of shape (1, 5): z = -2.4591",
+                            lecture(X_LECTURE[:1], W_LECTURE, B_LECTURE),
+                            Matches("linear_forward", expected=Z_LECTURE[:1], atol=1e-3))),
+    ("linear_forward", Case("a (3, 5) batch through a 7-unit layer has shape (3, 7)",
+                            lecture(X_LECTURE, np.ones((7, 5)), np.zeros(7)),
+                            Matches("linear_forward", expected=np.zeros((3, 7)), values=False))),
+    ("linear_forward", Case("linear_forward leaves its inputs unchanged", lecture(X_LECTURE, W_LECTURE, B_LECTURE),
+                            Pure("linear_forward"))),
+    ("activation", Case("lecture demo: sigmoid(z) = [0.0788, 0.9598, 0.9981]", lecture("sigmoid", Z_LECTURE),
+                        Matches("activation", expected=A_LECTURE, atol=1e-3))),
+    ("activation", Case("relu([-2, 0, 3]) = [0, 0, 3]", lecture("relu", np.array([-2.0, 0.0, 3.0])),
+                        Matches("activation", expected=np.array([0.0, 0.0, 3.0])))),
+    ("activation", Case("tanh([0, 1]) = [0, 0.761594]", lecture("tanh", np.array([0.0, 1.0])),
+                        Matches("activation", expected=np.array([0.0, 0.7615942]), atol=1e-6))),
+    ("activation", Case("identity keeps the shape (2, 3)", lecture("identity", np.arange(6.0).reshape(2, 3)),
+                        Matches("activation", expected=np.arange(6.0).reshape(2, 3)))),
+    ("activation", Case("identity returns a new array, not Z itself", lecture("identity", np.arange(4.0)),
+                        Pure("activation"))),
+    ("activation_derivative", Case("relu'([-1, 0, 2]) = [0, 0, 1] (the kink at 0 gets 0)",
+                                   lecture("relu", np.array([-1.0, 0.0, 2.0])),
+                                   Matches("activation_derivative", expected=np.array([0.0, 0.0, 1.0])))),
+    ("activation_derivative", Case("sigmoid'(0) = 0.25 and sigmoid'(2) = 0.104994",
+                                   lecture("sigmoid", np.array([0.0, 2.0])),
+                                   Matches("activation_derivative", expected=np.array([0.25, 0.1049936]),
+                                           atol=1e-6))),
+    ("activation_derivative", Case("tanh'(0) = 1 and tanh'(1) = 0.419974", lecture("tanh", np.array([0.0, 1.0])),
+                                   Matches("activation_derivative", expected=np.array([1.0, 0.4199743]),
+                                           atol=1e-6))),
+    ("activation_derivative", Case("identity' = 1, same shape (2, 2) as Z", lecture("identity", np.eye(2)),
+                                   Matches("activation_derivative", expected=np.ones((2, 2))))),
+] + [
+    ("activation_derivative", Case(f"{name}' agrees with central differences of your activation({name!r}, Z)",
+                                   lecture(name, Z_POINTS),
+                                   DerivativeAgrees("activation_derivative", "activation", wrt=1, layout=np.diag)))
+    for name in ("identity", "sigmoid", "tanh", "relu")
+] + [
+    ("init_params", Case("sizes [5, 7, 4, 3]: W1 (7, 5), b1 (7,), W2 (4, 7), b2 (4,), W3 (3, 4), b3 (3,)",
+                         lecture(SIZES, 0), Matches("init_params", expected=shapes_of(SIZES), values=False))),
+    ("init_params", Case("every parameter is a float64 array", lecture(SIZES, 0), Satisfies("init_params", all_float64))),
+    ("init_params", Case("the same seed gives the same values", lecture(SIZES, 7), Satisfies(INIT_TWICE, same_values))),
+    ("mlp_forward", Case("one sigmoid layer is the lecture's logistic regression: [0.0788, 0.9598, 0.9981]",
+                         lecture(X_LECTURE, {"W1": W_LECTURE, "b1": B_LECTURE}, ["sigmoid"]),
+                         Matches(FORWARD_OUTPUT, expected=A_LECTURE, atol=1e-3))),
+    ("mlp_forward", Case("a 2-3-1 network (relu, identity) worked by hand: outputs [1, 5.5]",
+                         lecture(HAND_X, HAND_PARAMS, ["relu", "identity"]),
+                         Matches(FORWARD_OUTPUT, expected=np.array([[1.0], [5.5]])))),
+    ("mlp_forward", Case("the lecture's 5-7-4-3 network maps (3, 5) to (3, 3)",
+                         Seeded(1, lambda rng: forward_inputs(lecture_network(rng, ["relu", "tanh", "sigmoid"], "bce"))),
+                         Matches(FORWARD_OUTPUT, expected=np.zeros((3, 3)), values=False))),
+    ("mlp_loss", Case("mse: 1/N sum 1/2 ||y - a||^2 = 0.125 on two samples",
+                      lecture(np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.5, 0.5], [0.0, 0.0]]), "mse"),
+                      Matches("mlp_loss", expected=0.125))),
+    ("mlp_loss", Case("bce: (-log 0.8 - log 0.6) / 2 = 0.366985",
+                      lecture(np.array([[1.0], [0.0]]), np.array([[0.8], [0.4]]), "bce"),
+                      Matches("mlp_loss", expected=0.3669845, atol=1e-6))),
+    ("mlp_loss", Case("bce sums over the k outputs and averages over the N samples: 0.733969",
+                      lecture(np.array([[1.0, 0.0]]), np.array([[0.8, 0.4]]), "bce"),
+                      Matches("mlp_loss", expected=0.7339690, atol=1e-6))),
+    ("mlp_backward", Case("one gradient per parameter, shaped like it: dW1 (7, 5), db1 (7,), ..., db3 (3,)",
+                          Seeded(2, lambda rng: lecture_network(rng, ["sigmoid", "tanh", "identity"], "mse")),
+                          Matches(BACKWARD, expected={f"d{k}": v for k, v in shapes_of(SIZES).items()},
+                                  values=False))),
+] + [
+    ("mlp_backward", lecture_check(key, 3, ["sigmoid", "tanh", "identity"], "mse"))
+    for key in ("W1", "b1", "W2", "b2", "W3", "b3")
+] + [
+    ("mlp_backward", lecture_check(key, 4, ["relu", "sigmoid", "sigmoid"], "bce")) for key in ("W1", "b2", "W3")
+] + [
+    ("mlp_backward", lecture_check(key, 5, ["tanh", "relu", "tanh"], "mse")) for key in ("W1", "b3")
+] + [
+    ("gradient_descent_2d", Case("lecture: from [3, 3] with lr 0.1, the path starts [3, 3], [2.1, 0.3], [1.65, -0.15]",
+                                 lecture(np.array([3.0, 3.0]), 0.1, 3),
+                                 Matches("gradient_descent_2d",
+                                         expected=np.array([[3.0, 3.0], [2.1, 0.3], [1.65, -0.15], [1.335, -0.195]])))),
+    ("gradient_descent_2d", Case("lecture: from [3, 3] with lr 0.2, the path zig-zags [1.2, -2.4], [1.2, 1.2]",
+                                 lecture(np.array([3.0, 3.0]), 0.2, 3),
+                                 Matches("gradient_descent_2d",
+                                         expected=np.array([[3.0, 3.0], [1.2, -2.4], [1.2, 1.2], [0.48, -0.96]])))),
+    ("gradient_descent_2d", Case("20 steps give a path of shape (21, 2)", lecture(np.array([3.0, 3.0]), 0.1, 20),
+                                 Matches("gradient_descent_2d", expected=np.zeros((21, 2)), values=False))),
+    ("gradient_descent_2d", Case("gradient_descent_2d leaves x0 unchanged", lecture(np.array([3.0, 3.0]), 0.1, 5),
+                                 Pure("gradient_descent_2d"))),
+    ("has_converged", Case("the loss stopped changing, the gradient is still large: converged",
+                           lecture(1.0, 1.0 + 1e-9, np.array([10.0, -10.0]), 1e-6, 1e-6),
+                           Matches("has_converged", expected=True))),
+    ("has_converged", Case("the loss still changes, the gradient is tiny: converged",
+                           lecture(1.0, 2.0, np.array([1e-9, 0.0]), 1e-6, 1e-6),
+                           Matches("has_converged", expected=True))),
+    ("has_converged", Case("the loss changes and the gradient is large: not converged",
+                           lecture(1.0, 0.5, np.array([0.1, 0.2]), 1e-3, 1e-3),
+                           Matches("has_converged", expected=False))),
+    ("has_converged", Case("the Euclidean norm: ||[3, 4]|| = 5 < 6", lecture(1.0, 0.0, np.array([3.0, 4.0]), 0.1, 6.0),
+                           Matches("has_converged", expected=True))),
+    ("has_converged", Case("the Euclidean norm: ||[3, 4]|| = 5 is not < 4.5",
+                           lecture(1.0, 0.0, np.array([3.0, 4.0]), 0.1, 4.5),
+                           Matches("has_converged", expected=False))),
+]
