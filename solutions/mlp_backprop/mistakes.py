@@ -9,10 +9,99 @@ from autograder.spec import MistakeLibrary
 MISTAKES = MistakeLibrary()
 
 
-@MISTAKES.add("linear_forward with W.reshape(in, out) instead of W.T: the right shape, scrambled entries")
+# linear_forward
+
+@MISTAKES.add("linear_forward without the bias: Z = X @ W.T")
 def linear_forward(X, W, b):
+    return X @ W.T
+
+
+@MISTAKES.add("linear_forward in the column layout W @ X.T + b: the (out, N) transpose of Z")
+def linear_forward(X, W, b):  # noqa: F811
+    return W @ X.T + b.reshape(-1, 1)
+
+
+@MISTAKES.add("linear_forward makes b a row with b.shape = (1, out), which reshapes the caller's b")
+def linear_forward(X, W, b):  # noqa: F811
+    b.shape = (1, -1)
+    return X @ W.T + b
+
+
+@MISTAKES.add("linear_forward with W.reshape(in, out) instead of W.T: the right shape, scrambled entries")
+def linear_forward(X, W, b):  # noqa: F811
     return X @ W.reshape(X.shape[1], -1) + b
 
+
+# activation
+
+@MISTAKES.add("sigmoid with the sign of the exponent lost: 1 / (1 + exp(z))")
+def activation(name, Z):
+    if name == "identity":
+        return Z.copy()
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(Z))
+    if name == "tanh":
+        return np.tanh(Z)
+    return np.maximum(Z, 0.0)
+
+
+@MISTAKES.add("tanh as 2 sigmoid(z) - 1, which is tanh(z / 2): the 2z is forgotten")
+def activation(name, Z):  # noqa: F811
+    if name == "identity":
+        return Z.copy()
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-Z))
+    if name == "tanh":
+        return 2.0 / (1.0 + np.exp(-Z)) - 1.0
+    return np.maximum(Z, 0.0)
+
+
+@MISTAKES.add("relu with np.max(Z, 0), the largest entry along axis 0, instead of np.maximum(Z, 0)")
+def activation(name, Z):  # noqa: F811
+    if name == "identity":
+        return Z.copy()
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-Z))
+    if name == "tanh":
+        return np.tanh(Z)
+    return np.max(Z, 0)
+
+
+@MISTAKES.add("identity activation as np.identity(len(Z)), the identity matrix")
+def activation(name, Z):  # noqa: F811
+    if name == "identity":
+        return np.identity(len(Z))
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-Z))
+    if name == "tanh":
+        return np.tanh(Z)
+    return np.maximum(Z, 0.0)
+
+
+@MISTAKES.add("A = Z taken for a copy: the activation is written into A in place, overwriting the caller's Z")
+def activation(name, Z):  # noqa: F811
+    A = Z
+    if name == "sigmoid":
+        A[:] = 1.0 / (1.0 + np.exp(-A))
+    elif name == "tanh":
+        A[:] = np.tanh(A)
+    elif name == "relu":
+        A[A < 0] = 0.0
+    return A.copy() if name == "identity" else A
+
+
+@MISTAKES.add("identity activation returns Z itself, so the caller's array changes with the result")
+def activation(name, Z):  # noqa: F811
+    if name == "identity":
+        return Z
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-Z))
+    if name == "tanh":
+        return np.tanh(Z)
+    return np.maximum(Z, 0.0)
+
+
+# activation_derivative
 
 @MISTAKES.add("sigmoid derivative copied from the slide: sigmoid(z) * (1 - sigmoid'(z))")
 def activation_derivative(name, Z):
@@ -53,16 +142,33 @@ def activation_derivative(name, Z):  # noqa: F811
     return (Z >= 0).astype(float)
 
 
-@MISTAKES.add("identity activation returns Z itself, so the caller's array changes with the result")
-def activation(name, Z):
+@MISTAKES.add("identity' returned as the number 1, not an array of ones shaped like Z")
+def activation_derivative(name, Z):  # noqa: F811
+    Z = np.asarray(Z, dtype=float)
     if name == "identity":
-        return Z
+        return 1.0
     if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-Z))
+        s = activation("sigmoid", Z)
+        return s * (1.0 - s)
     if name == "tanh":
-        return np.tanh(Z)
+        return 1.0 - np.tanh(Z) ** 2
+    return (Z > 0).astype(float)
+
+
+@MISTAKES.add("relu' returns relu(Z) itself instead of the step 1[Z > 0]")
+def activation_derivative(name, Z):  # noqa: F811
+    Z = np.asarray(Z, dtype=float)
+    if name == "identity":
+        return np.ones_like(Z)
+    if name == "sigmoid":
+        s = activation("sigmoid", Z)
+        return s * (1.0 - s)
+    if name == "tanh":
+        return 1.0 - np.tanh(Z) ** 2
     return np.maximum(Z, 0.0)
 
+
+# init_params
 
 @MISTAKES.add("init_params with W_i of shape (in, out)")
 def init_params(sizes, seed):
@@ -83,6 +189,18 @@ def init_params(sizes, seed):  # noqa: F811
     return params
 
 
+@MISTAKES.add("init_params in float32, PyTorch's default, instead of float64")
+def init_params(sizes, seed):  # noqa: F811
+    rng = np.random.default_rng(seed)
+    params = {}
+    for i in range(1, len(sizes)):
+        params[f"W{i}"] = rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), size=(sizes[i], sizes[i - 1])).astype(np.float32)
+        params[f"b{i}"] = np.zeros(sizes[i], dtype=np.float32)
+    return params
+
+
+# mlp_forward
+
 @MISTAKES.add("mlp_forward leaves the output layer linear (activation only on hidden layers)")
 def mlp_forward(X, params, activations):
     A = X
@@ -95,6 +213,21 @@ def mlp_forward(X, params, activations):
     cache["A_out"] = activation(activations[-1], cache["Z"][-1])
     return A, cache
 
+
+@MISTAKES.add("mlp_forward loops over range(1, len(activations)): the last layer is never computed")
+def mlp_forward(X, params, activations):  # noqa: F811
+    A = X
+    cache = {"A_prev": [], "Z": []}
+    for i in range(1, len(activations)):
+        Z = linear_forward(A, params[f"W{i}"], params[f"b{i}"])
+        cache["A_prev"].append(A)
+        cache["Z"].append(Z)
+        A = activation(activations[i - 1], Z)
+    cache["A_out"] = A
+    return A, cache
+
+
+# mlp_loss
 
 @MISTAKES.add("mse without the 1/2 of the lecture")
 def mlp_loss(Y, A_out, loss):
@@ -117,6 +250,15 @@ def mlp_loss(Y, A_out, loss):  # noqa: F811
         return float(0.5 * np.mean((Y - A_out) ** 2))
     return float(np.sum(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)) / Y.shape[0])
 
+
+@MISTAKES.add("bce with np.mean over all N*k entries: the sum over the k outputs is lost")
+def mlp_loss(Y, A_out, loss):  # noqa: F811
+    if loss == "mse":
+        return float(0.5 * np.sum((Y - A_out) ** 2) / Y.shape[0])
+    return float(np.mean(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)))
+
+
+# mlp_backward
 
 @MISTAKES.add("missing 1/N: the gradient of the sum instead of the mean")
 def mlp_backward(Y, params, cache, activations, loss):
@@ -218,6 +360,8 @@ def mlp_backward(Y, params, cache, activations, loss):  # noqa: F811
     return grads
 
 
+# gradient_descent_2d
+
 @MISTAKES.add("gradient of f with d/dx2 = x1 + 4 x2 (the 2 of the square forgotten)")
 def gradient_descent_2d(x0, lr, steps):
     path = [np.array(x0, dtype=float)]
@@ -237,6 +381,18 @@ def gradient_descent_2d(x0, lr, steps):  # noqa: F811
     return np.array(path).reshape(steps, 2)
 
 
+@MISTAKES.add("x = x0 then x -= lr * grad: the caller's x0 is updated in place")
+def gradient_descent_2d(x0, lr, steps):  # noqa: F811
+    x = x0
+    path = [x.copy()]
+    for _ in range(steps):
+        x -= lr * np.array([2 * x[0] + x[1], x[0] + 8 * x[1]])
+        path.append(x.copy())
+    return np.array(path)
+
+
+# has_converged
+
 @MISTAKES.add("has_converged with 'and': both criteria required")
 def has_converged(f_prev, f_curr, grad, eps1, eps2):
     return bool(abs(f_curr - f_prev) < eps1 and np.linalg.norm(grad) < eps2)
@@ -250,3 +406,12 @@ def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
 @MISTAKES.add("has_converged without the absolute value: any decrease of f counts as converged")
 def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
     return bool(f_curr - f_prev < eps1 or np.linalg.norm(grad) < eps2)
+
+@MISTAKES.add("has_converged with <= instead of the strict < of the lecture")
+def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
+    return bool(abs(f_curr - f_prev) <= eps1 or np.linalg.norm(grad) <= eps2)
+
+
+@MISTAKES.add("has_converged returns the loop's keep-going test (not converged) instead of the stopping test")
+def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
+    return bool(abs(f_curr - f_prev) >= eps1 and np.linalg.norm(grad) >= eps2)
