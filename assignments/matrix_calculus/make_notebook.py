@@ -83,31 +83,7 @@ CELLS = [
     $$Dg(x)_{:,j} \approx \frac{g(x+\varepsilon e_j) - g(x-\varepsilon e_j)}{2\varepsilon}.$$
 
     A scalar function ($q = 1$) gives a Jacobian of shape `(1, p)`: the transposed gradient.
-
-    The grader cannot send a Python function to the process that runs your notebook. It asks instead for
-    `numerical_jacobian_of(name, x, eps)`, given below: it looks up one of a few example mappings by name and
-    passes it to **your** `numerical_jacobian`. Run the cell and leave it as it is. When a check reports a
-    problem in `numerical_jacobian_of` (even "not implemented yet"), the problem is in your `numerical_jacobian`.
     """),
-    code('''
-    def numerical_jacobian_of(example, x, eps):
-        def polar(v):
-            return np.array([v[0] * np.cos(v[1]), v[0] * np.sin(v[1])])
-
-        def mixing(v):
-            return np.array([np.sum(v ** 3), np.prod(np.cos(v)), v[0] * v[-1]])
-
-        def linear(v):
-            return np.cos(np.arange(4 * v.shape[0]).reshape(4, v.shape[0])) @ v
-
-        def stable_softmax(v):
-            e = np.exp(v - np.max(v))
-            return e / np.sum(e)
-
-        examples = {"polar": polar, "sin": np.sin, "sum_of_squares": lambda v: v @ v, "mixing": mixing,
-                    "linear": linear, "softmax": stable_softmax}
-        return numerical_jacobian(examples[example], x, eps)
-    '''),
     *contract_stub("numerical_jacobian", "g, x, eps", r"""
         Jacobian of g at x by central differences.
 

@@ -9,6 +9,7 @@ agree with central differences of the forward function it differentiates.
 import numpy as np
 
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies, Stable
+from autograder.engine.protocol import Code
 from autograder.spec import Case, Fixed, Program
 
 CONTRACT = {
@@ -21,11 +22,6 @@ CONTRACT = {
     "softmax": ("Z",),
     "softmax_jacobian": ("z",),
     "softmax_cross_entropy_grad": ("Z", "y"),
-    # Given in the notebook, not graded on its own: numerical_jacobian applied to one of the
-    # notebook's example mappings, chosen by name. A Python function cannot travel to the
-    # process that runs a submission, so the grader names the mapping and this helper, which
-    # lives in that process, hands it to the student's numerical_jacobian.
-    "numerical_jacobian_of": ("example", "x", "eps"),
 }
 
 LAYOUT = ("vectors are 1-D arrays; a Jacobian of g: R^p -> R^q has shape (q, p) (rows are outputs); "
@@ -36,10 +32,11 @@ LAYOUT = ("vectors are 1-D arrays; a Jacobian of g: R^p -> R^q has shape (q, p) 
 LIMITS = {"call_timeout": 10}
 
 
-def jacobian_of(example: str) -> Program:
-    """numerical_jacobian applied to the notebook's example mapping ``example``."""
-    return Program(f"numerical_jacobian_of({example!r}, x, eps)",
-                   lambda m, x, eps: m.numerical_jacobian_of(example, x, eps))
+# Mappings g whose Jacobians numerical_jacobian(g, x, eps) is asked for; each is compiled
+# where it is called, so the student's function receives a real Python function.
+POLAR = Code("lambda v: np.array([v[0] * np.cos(v[1]), v[0] * np.sin(v[1])])")
+SUM_OF_SQUARES = Code("lambda v: v @ v")
+LINEAR = Code("lambda v: np.cos(np.arange(4 * v.shape[0]).reshape(4, v.shape[0])) @ v")
 
 
 def loss_part(index: int, what: str) -> Program:
@@ -107,12 +104,14 @@ def _fixed(*values):
 
 
 PUBLIC = [
-    ("numerical_jacobian", Case("polar map (r cos t, r sin t) at r = 2, t = pi/6", _fixed(np.array([R, THETA]), 1e-6),
-                                Matches(jacobian_of("polar"), expected=POLAR_JACOBIAN, atol=1e-6))),
-    ("numerical_jacobian", Case("a scalar function x @ x gives a (1, p) Jacobian 2x^T", _fixed(X3, 1e-6),
-                                Matches(jacobian_of("sum_of_squares"), expected=2 * X3[None, :], atol=1e-6))),
-    ("numerical_jacobian", Case("a linear map's Jacobian is its (4, 3) matrix", _fixed(X3, 1e-6),
-                                Matches(jacobian_of("linear"), expected=np.cos(np.arange(12).reshape(4, 3)),
+    ("numerical_jacobian", Case("polar map (r cos t, r sin t) at r = 2, t = pi/6",
+                                _fixed(POLAR, np.array([R, THETA]), 1e-6),
+                                Matches("numerical_jacobian", expected=POLAR_JACOBIAN, atol=1e-6))),
+    ("numerical_jacobian", Case("a scalar function x @ x gives a (1, p) Jacobian 2x^T",
+                                _fixed(SUM_OF_SQUARES, X3, 1e-6),
+                                Matches("numerical_jacobian", expected=2 * X3[None, :], atol=1e-6))),
+    ("numerical_jacobian", Case("a linear map's Jacobian is its (4, 3) matrix", _fixed(LINEAR, X3, 1e-6),
+                                Matches("numerical_jacobian", expected=np.cos(np.arange(12).reshape(4, 3)),
                                         atol=1e-6))),
     ("compose_jacobian", Case("Df (2, 3) times Dg (3, 4) gives the (2, 4) Jacobian of f(g(x))", _fixed(DF, DG),
                               Matches("compose_jacobian", expected=DF @ DG))),

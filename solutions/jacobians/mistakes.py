@@ -68,6 +68,14 @@ def linreg_backprop(jac):  # noqa: F811
     return {"dJ_dPred": dJ_dPred, "dJ_dW": dJ_dPred @ jac["dPred_dW"], "dJ_db": dJ_dPred @ jac["dPred_db"]}
 
 
+@MISTAKES.add("linear gradients written into the given dict, which is returned (jac[...] = ...; return jac)")
+def linreg_backprop(jac):  # noqa: F811
+    jac["dJ_dPred"] = jac["dJ_dJ0"] @ jac["dJ0_dPred"]
+    jac["dJ_dW"] = jac["dJ_dPred"] @ jac["dPred_dW"]
+    jac["dJ_db"] = jac["dJ_dPred"] @ jac["dPred_db"]
+    return jac
+
+
 @MISTAKES.add("J_list recorded after the update instead of before")
 def linreg_train(X, Y, W, b, lr, epochs):
     J_list = []
@@ -136,6 +144,30 @@ def logreg_jacobians(X, Y, W, b):  # noqa: F811
             "dPred_dZ": np.diag((Pred * (1 - Pred)).flatten()), "dZ_dW": X.T.copy(), "dZ_db": np.ones((N, 1))}
 
 
+@MISTAKES.add("dZ_dW = X returned as the caller's own array (an alias, as in the lecture's linear code)")
+def logreg_jacobians(X, Y, W, b):  # noqa: F811
+    N = X.shape[0]
+    Pred = 1 / (1 + np.exp(-(X @ W + b)))
+    return {"dJ_dJ0": np.ones((1, N)) / N, "dJ0_dPred": np.diag(((Pred - Y) / (Pred * (1 - Pred))).flatten()),
+            "dPred_dZ": np.diag((Pred * (1 - Pred)).flatten()), "dZ_dW": X, "dZ_db": np.ones((N, 1))}
+
+
+@MISTAKES.add("dJ_dJ0 as a column (N, 1) of 1/N instead of a row (1, N)")
+def logreg_jacobians(X, Y, W, b):  # noqa: F811
+    N = X.shape[0]
+    Pred = 1 / (1 + np.exp(-(X @ W + b)))
+    return {"dJ_dJ0": np.ones((N, 1)) / N, "dJ0_dPred": np.diag(((Pred - Y) / (Pred * (1 - Pred))).flatten()),
+            "dPred_dZ": np.diag((Pred * (1 - Pred)).flatten()), "dZ_dW": X.copy(), "dZ_db": np.ones((N, 1))}
+
+
+@MISTAKES.add("dZ_db as a row of ones (1, N) instead of a column (N, 1)")
+def logreg_jacobians(X, Y, W, b):  # noqa: F811
+    N = X.shape[0]
+    Pred = 1 / (1 + np.exp(-(X @ W + b)))
+    return {"dJ_dJ0": np.ones((1, N)) / N, "dJ0_dPred": np.diag(((Pred - Y) / (Pred * (1 - Pred))).flatten()),
+            "dPred_dZ": np.diag((Pred * (1 - Pred)).flatten()), "dZ_dW": X.copy(), "dZ_db": np.ones((1, N))}
+
+
 @MISTAKES.add("the sigmoid's Jacobian skipped: dJ_dZ = dJ_dPred")
 def logreg_backprop(jac):
     dJ_dPred = jac["dJ_dJ0"] @ jac["dJ0_dPred"]
@@ -149,6 +181,15 @@ def logreg_backprop(jac):  # noqa: F811
     dJ_dZ = dJ_dPred @ jac["dPred_dZ"]
     return {"dJ_dPred": dJ_dPred, "dJ_dZ": dJ_dZ, "dJ_dW": dJ_dZ @ jac["dZ_dW"],
             "dJ_db": dJ_dPred @ jac["dZ_db"]}
+
+
+@MISTAKES.add("logistic gradients written into the given dict, which is returned (jac[...] = ...; return jac)")
+def logreg_backprop(jac):  # noqa: F811
+    jac["dJ_dPred"] = jac["dJ_dJ0"] @ jac["dJ0_dPred"]
+    jac["dJ_dZ"] = jac["dJ_dPred"] @ jac["dPred_dZ"]
+    jac["dJ_dW"] = jac["dJ_dZ"] @ jac["dZ_dW"]
+    jac["dJ_db"] = jac["dJ_dZ"] @ jac["dZ_db"]
+    return jac
 
 
 @MISTAKES.add("accuracy with Pred >= 0.5 instead of Pred > 0.5")
@@ -200,4 +241,30 @@ def logreg_train(X, Y, W, b, lr, epochs):  # noqa: F811
         grads = logreg_backprop(logreg_jacobians(X, Y, W, b))
         W = W - lr * grads["dJ_dW"].T
         b = b - lr * grads["dJ_db"]
+    return W, b, np.array(J_track), np.array(acc_track)
+
+
+@MISTAKES.add("logistic W and W.T confused: W - lr*dJ_dW broadcasts (l, 1) - (1, l) into an (l, l) matrix")
+def logreg_train(X, Y, W, b, lr, epochs):  # noqa: F811
+    J_track, acc_track = [], []
+    for _ in range(epochs):
+        Pred = 1 / (1 + np.exp(-(X @ W + b)))
+        J_track.append(np.mean(-(Y * np.log(Pred) + (1 - Y) * np.log(1 - Pred))))
+        acc_track.append(np.mean((Pred > 0.5) == Y))
+        grads = logreg_backprop(logreg_jacobians(X, Y, W, b))
+        W = W - lr * grads["dJ_dW"]
+        b = b - lr * grads["dJ_db"]
+    return W, b, np.array(J_track), np.array(acc_track)
+
+
+@MISTAKES.add("logistic in-place update W -= ... changes the caller's W")
+def logreg_train(X, Y, W, b, lr, epochs):  # noqa: F811
+    J_track, acc_track = [], []
+    for _ in range(epochs):
+        Pred = 1 / (1 + np.exp(-(X @ W + b)))
+        J_track.append(np.mean(-(Y * np.log(Pred) + (1 - Y) * np.log(1 - Pred))))
+        acc_track.append(np.mean((Pred > 0.5) == Y))
+        grads = logreg_backprop(logreg_jacobians(X, Y, W, b))
+        W -= lr * grads["dJ_dW"].T
+        b -= lr * grads["dJ_db"]
     return W, b, np.array(J_track), np.array(acc_track)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Stable
+from autograder.checks.compare import as_float_array
+from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies, Stable
+from autograder.engine.protocol import Code
 from autograder.spec import Case, Seeded
 
 
@@ -24,13 +26,49 @@ def _public():
 
 public = _public()
 GRADIENT, LOSS, LAYER_OUTPUT, MATVEC = public.GRADIENT, public.LOSS, public.LAYER_OUTPUT, public.MATVEC
-TWO_LAYER_LOSS, MEAN_CROSS_ENTROPY, jacobian_of = public.TWO_LAYER_LOSS, public.MEAN_CROSS_ENTROPY, public.jacobian_of
+TWO_LAYER_LOSS, MEAN_CROSS_ENTROPY = public.TWO_LAYER_LOSS, public.MEAN_CROSS_ENTROPY
 
 EPS = 1e-5
 VECTOR_SIZES = [5, 17, 64]
 MATRIX_SIZES = [(2, 3), (4, 4), (5, 2)]          # (q, p): wide, square, tall
 TWO_LAYER_SIZES = [(3, 4, 2), (5, 5, 5), (2, 6, 3)]  # (p, h, k)
 SOFTMAX_SIZES = [(4, 3), (16, 10), (7, 2)]       # (N, K)
+
+# The mappings numerical_jacobian differentiates: square, wide, tall and scalar Jacobians.
+MAPPINGS = {
+    "polar": public.POLAR,
+    "sin": Code("lambda v: np.sin(v)"),
+    "sum_of_squares": public.SUM_OF_SQUARES,
+    "mixing": Code("lambda v: np.array([np.sum(v ** 3), np.prod(np.cos(v)), v[0] * v[-1]])"),
+    "linear": public.LINEAR,
+    "softmax": Code("lambda v: np.exp(v - np.max(v)) / np.sum(np.exp(v - np.max(v)))"),
+}
+
+
+def watching(x):
+    """The mixing mapping, made to return nan whenever it is evaluated at a
+    point that differs from ``x`` in more than one entry. The function given
+    to numerical_jacobian stays in the student's process, so Pure cannot look
+    at the arguments after the call; this mapping sees ``x`` during the call
+    instead: moving x[j] in place and back leaves rounding residue in x
+    (x + eps - 2 eps + eps is not always x), which shows at the next column."""
+    start = "np.array([" + ", ".join(repr(float(v)) for v in x) + "])"
+    return Code(f"lambda v, start={start}: np.array([np.sum(v ** 3), np.prod(np.cos(v)), v[0] * v[-1]]) "
+                "if np.count_nonzero(v != start) <= 1 else np.full(3, np.nan)")
+
+
+def watched_point(rng):
+    x = rng.normal(size=5)
+    return watching(x), x, EPS
+
+
+def x_left_unchanged(value, inputs):
+    jacobian = as_float_array(value)
+    if jacobian is not None and np.all(np.isfinite(jacobian)):
+        return None
+    return ("numerical_jacobian evaluated g at a point where entries other than the one being moved differ from "
+            "the x it was given: x was changed in place and not restored exactly (x[j] + eps - 2*eps + eps is "
+            "not always x[j] in floating point). Perturb a copy instead: x_plus = x.copy(); x_plus[j] += eps.")
 
 
 def hidden(question, name, make, check, seed, points=1.0):
@@ -59,6 +97,8 @@ def loss_inputs(rng, name, n, kinks=False):
     if name == "zero_one":
         y = rng.choice([-1.0, 1.0], n)
         y_hat = away * 2
+        # at least one error and one correct score: the loss is never exactly 0 or 1
+        y_hat[0], y_hat[1] = -y[0] * abs(y_hat[0]), y[1] * abs(y_hat[1])
         if kinks:
             y_hat[::3] = 0.0
         return name, y, y_hat
@@ -76,14 +116,15 @@ def labels(rng, n, k):
 
 def cases():
     out = []
-    # numerical_jacobian, through the notebook's example mappings
+    # numerical_jacobian of test mappings sent as code
     for i, (example, p) in enumerate([("polar", 2), ("sin", 3), ("sin", 6), ("sum_of_squares", 4),
                                       ("mixing", 3), ("mixing", 6), ("linear", 5), ("softmax", 4)]):
-        out.append(hidden("numerical_jacobian", f"numerical_jacobian_of({example!r}, x, eps), p = {p}",
-                          lambda r, p=p: (r.normal(size=p), EPS), Matches(jacobian_of(example), atol=1e-8),
-                          seed=100 + i))
+        out.append(hidden("numerical_jacobian", f"the {example} mapping at x of shape ({p},)",
+                          lambda r, g=MAPPINGS[example], p=p: (g, r.normal(size=p), EPS),
+                          Matches("numerical_jacobian", atol=1e-8), seed=100 + i))
     out.append(hidden("numerical_jacobian", "numerical_jacobian leaves x unchanged",
-                      lambda r: ("mixing", r.normal(size=5), EPS), Pure("numerical_jacobian_of"), seed=110))
+                      watched_point,
+                      Satisfies("numerical_jacobian", x_left_unchanged), seed=110))
 
     # compose_jacobian: a square case too, where the wrong order still has the right shape
     for i, (r_, q, p) in enumerate([(2, 3, 4), (4, 4, 4), (1, 5, 3), (6, 2, 5)]):

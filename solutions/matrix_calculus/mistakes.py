@@ -50,6 +50,23 @@ def numerical_jacobian(g, x, eps):  # noqa: F811
     return np.stack(columns, axis=1)
 
 
+@MISTAKES.add("central difference divided by eps instead of 2*eps")
+def numerical_jacobian(g, x, eps):  # noqa: F811
+    x = np.asarray(x, dtype=float)
+    columns = []
+    for j in range(x.shape[0]):
+        step = np.zeros_like(x)
+        step[j] = eps
+        columns.append(np.atleast_1d((np.asarray(g(x + step)) - np.asarray(g(x - step))) / eps))
+    return np.stack(columns, axis=1)
+
+
+@MISTAKES.add("Jacobian built as np.array([...]).T: a scalar g gives a 1-D (p,) array instead of (1, p)")
+def numerical_jacobian(g, x, eps):  # noqa: F811
+    steps = eps * np.eye(x.shape[0])
+    return np.array([(g(x + step) - g(x - step)) / (2 * eps) for step in steps]).T
+
+
 @MISTAKES.add("chain rule in the wrong order: Dg(x) @ Df(g(x))")
 def compose_jacobian(Df_at_gx, Dg_at_x):
     return Dg_at_x @ Df_at_gx
@@ -160,6 +177,55 @@ def loss_and_gradient(name, y, y_hat):  # noqa: F811
     return float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))), (y_hat - y) / n
 
 
+@MISTAKES.add("residual and margin computed in place on y_hat (r = y_hat; r -= y), changing the caller's y_hat")
+def loss_and_gradient(name, y, y_hat):  # noqa: F811
+    n = y.shape[0]
+    if name in ("mse", "mae"):
+        r = y_hat
+        r -= y
+        if name == "mse":
+            return float(np.mean(r ** 2)), 2 * r / n
+        return float(np.mean(np.abs(r))), np.sign(r) / n
+    if name == "hinge":
+        margin = y_hat
+        margin *= y
+        return float(np.mean(np.maximum(0.0, 1 - margin))), np.where(margin < 1, -y, 0.0) / n
+    if name == "zero_one":
+        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
+    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
+            (y_hat - y) / (y_hat * (1 - y_hat) * n))
+
+
+@MISTAKES.add("zero-one gradient -y/n on misclassified samples (the perceptron's update) instead of 0")
+def loss_and_gradient(name, y, y_hat):  # noqa: F811
+    n = y.shape[0]
+    if name == "mse":
+        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
+    if name == "mae":
+        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
+    if name == "hinge":
+        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
+    if name == "zero_one":
+        return float(np.mean(y * y_hat <= 0)), np.where(y * y_hat <= 0, -y, 0.0) / n
+    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
+            (y_hat - y) / (y_hat * (1 - y_hat) * n))
+
+
+@MISTAKES.add("zero-one loss as the number of errors instead of their mean")
+def loss_and_gradient(name, y, y_hat):  # noqa: F811
+    n = y.shape[0]
+    if name == "mse":
+        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
+    if name == "mae":
+        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
+    if name == "hinge":
+        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
+    if name == "zero_one":
+        return float(np.sum(y * y_hat <= 0)), np.zeros(n)
+    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
+            (y_hat - y) / (y_hat * (1 - y_hat) * n))
+
+
 @MISTAKES.add("matrix derivative flattened to (q, q*p)")
 def matvec_weight_derivative(W, x):
     q, p = W.shape
@@ -225,6 +291,19 @@ def softmax(Z):  # noqa: F811
     return e / np.sum(e)
 
 
+@MISTAKES.add("softmax written for batches only: axis=1 fails on a 1-D Z")
+def softmax(Z):  # noqa: F811
+    e = np.exp(Z - np.max(Z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+@MISTAKES.add("maximum subtracted in place (Z -= max), changing the caller's Z")
+def softmax(Z):  # noqa: F811
+    Z -= np.max(Z, axis=-1, keepdims=True)
+    e = np.exp(Z)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
 @MISTAKES.add("softmax Jacobian without the outer product: only the diagonal p(1 - p)")
 def softmax_jacobian(z):
     p = softmax(z)
@@ -235,6 +314,13 @@ def softmax_jacobian(z):
 def softmax_jacobian(z):  # noqa: F811
     p = softmax(z)
     return np.outer(p, p) - np.diag(p)
+
+
+@MISTAKES.add("softmax Jacobian with its own softmax, without subtracting the maximum: overflows at 1000")
+def softmax_jacobian(z):  # noqa: F811
+    e = np.exp(z)
+    p = e / np.sum(e)
+    return np.diag(p) - np.outer(p, p)
 
 
 @MISTAKES.add("classes numbered 1..K as on the slide: one-hot of y - 1")
@@ -249,3 +335,12 @@ def softmax_cross_entropy_grad(Z, y):
 def softmax_cross_entropy_grad(Z, y):  # noqa: F811
     onehot = np.eye(Z.shape[1])[y]
     return softmax(Z) - onehot
+
+
+@MISTAKES.add("cross-entropy gradient with its own softmax, the maximum subtracted in place (Z -= max)")
+def softmax_cross_entropy_grad(Z, y):  # noqa: F811
+    N = Z.shape[0]
+    Z -= np.max(Z, axis=1, keepdims=True)
+    P = np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True)
+    P[np.arange(N), y] -= 1
+    return P / N

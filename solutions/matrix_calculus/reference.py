@@ -19,25 +19,6 @@ def numerical_jacobian(g, x, eps):
     return np.stack(columns, axis=1)
 
 
-def numerical_jacobian_of(example, x, eps):
-    def polar(v):
-        return np.array([v[0] * np.cos(v[1]), v[0] * np.sin(v[1])])
-
-    def mixing(v):
-        return np.array([np.sum(v ** 3), np.prod(np.cos(v)), v[0] * v[-1]])
-
-    def linear(v):
-        return np.cos(np.arange(4 * v.shape[0]).reshape(4, v.shape[0])) @ v
-
-    def stable_softmax(v):
-        e = np.exp(v - np.max(v))
-        return e / np.sum(e)
-
-    examples = {"polar": polar, "sin": np.sin, "sum_of_squares": lambda v: v @ v, "mixing": mixing,
-                "linear": linear, "softmax": stable_softmax}
-    return numerical_jacobian(examples[example], x, eps)
-
-
 def compose_jacobian(Df_at_gx, Dg_at_x):
     return Df_at_gx @ Dg_at_x
 

@@ -15,9 +15,9 @@ import pytest
 
 from autograder.course import load_assignment
 from autograder.engine.inprocess import InProcessCaller
+from autograder.engine.protocol import Code
 from autograder.notebook.build import defined_functions, filled_notebook, reference_sources
 from autograder.scoring.grade import grade_cases
-from autograder.spec import function_source
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "assignments" / "matrix_calculus"
@@ -129,11 +129,23 @@ def test_numerical_jacobian_of_a_scalar_function_has_one_row(ref):
     assert jacobian.shape == (1, 3) and np.allclose(jacobian, [[2.0, 4.0, 6.0]])
 
 
-def test_the_notebook_helper_is_the_reference_helper(ref):
+def test_mappings_travel_as_code_and_the_notebook_needs_no_helper(assignment):
+    for case in assignment.question("numerical_jacobian").cases:
+        assert isinstance(case.inputs.make()[0], Code), case.name
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    given = [c.source for c in notebook.cells if c.cell_type == "code"
-             and c.source.startswith("def numerical_jacobian_of(")]
-    assert given == [function_source(ref["numerical_jacobian_of"]).rstrip("\n")]
+    assert not any("numerical_jacobian_of" in cell.source for cell in notebook.cells)
+
+
+def test_perturbing_x_in_place_is_caught_during_the_call(assignment):
+    case = next(c for c in assignment.question("numerical_jacobian").cases if "leaves x unchanged" in c.name)
+    g, x, eps = case.inputs.make()
+    assert np.all(np.isfinite(assignment.reference["numerical_jacobian"](g.compile(), x, eps)))
+    mistake = next(m for m in assignment.mistakes if "in place" in m.name and m.targets == "numerical_jacobian")
+    namespace = reference_namespace(assignment)
+    exec(mistake.source, namespace)
+    results = grade_cases(assignment, InProcessCaller(namespace), only="numerical_jacobian")
+    assert [r.name for r in results if not r.passed] == [case.name]
+    assert "changed in place" in next(r.message for r in results if not r.passed)
 
 
 def test_the_notebook_file_is_what_make_notebook_writes():
