@@ -10,6 +10,8 @@ import ast
 
 import numpy as np
 
+from autograder.engine.protocol import Code
+
 OVERFLOW_WORDS = ("overflow", "divide by zero", "invalid value")
 
 
@@ -30,6 +32,8 @@ def purity_problem(name: str, arg_names: tuple[str, ...], before: tuple, after: 
 
 
 def _first_change(old, new) -> str | None:
+    if isinstance(old, Code):  # a function given as input is not data the call could change
+        return None
     if isinstance(old, np.ndarray):
         if not isinstance(new, np.ndarray) or new.shape != old.shape:
             return " (its shape changed)"

@@ -17,22 +17,35 @@ class InProcessCaller:
     def __init__(self, namespace: dict, call_timeout: float | None = None):
         self.namespace = namespace
         self.call_timeout = call_timeout
+        self.store = protocol.HandleStore()
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
         function = self.namespace.get(name)
         if not callable(function):
             return CallResult(error=f"{name} is not defined yet: run the cell that defines it.")
-        reply = perform_call(function, protocol.materialize(copy.deepcopy(args)), keep_args, self.call_timeout)
+        args = tuple(_resolve(arg, self.store) for arg in protocol.materialize(copy.deepcopy(args)))
+        reply = perform_call(function, args, keep_args, self.call_timeout)
         if reply["error"]:
             return CallResult(error=reply["error"])
         try:
-            value = _round_trip(reply["value"])
-            after = _round_trip(reply["args_after"]) if keep_args else None
+            value = _round_trip(reply["value"], self.store)
+            after = _round_trip(reply["args_after"], self.store) if keep_args else None
         except TypeError as error:
             return CallResult(error=f"{name} returned a value the grader cannot read: {error}")
         return CallResult(value=value, args_after=after, warnings=reply["warnings"], aliases=reply["aliases"])
 
 
-def _round_trip(value):
+def _resolve(value, store: protocol.HandleStore):
+    if isinstance(value, protocol.Handle):
+        return store.get(value.id)
+    if type(value) in (tuple, list):
+        return type(value)(_resolve(v, store) for v in value)
+    if type(value) is dict:
+        return {k: _resolve(v, store) for k, v in value.items()}
+    return value
+
+
+def _round_trip(value, store: protocol.HandleStore):
+    """What the grader would receive: objects it cannot read stay behind as handles."""
     blobs: list[bytes] = []
-    return protocol.decode(protocol.encode(value, blobs), blobs)
+    return protocol.decode(protocol.encode(value, blobs, store), blobs)
