@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_HEADER = 16 * 2**20
-MAX_BLOB = 512 * 2**20
+MAX_BLOB = 512 * 2**20  # bytes in one message
 MAX_DEPTH = 32
 
 
@@ -160,29 +160,33 @@ def _plain_dtype(name: str) -> np.dtype:
 
 
 def send(sock: socket.socket, header: dict, blobs: list[bytes] = ()) -> None:
+    """One write: sizes, the JSON header, the blob lengths, then the blobs."""
     head = json.dumps(header).encode()
-    parts = [struct.pack("!II", len(head), len(blobs)), head]
-    for blob in blobs:
-        parts += [struct.pack("!Q", len(blob)), blob]
-    sock.sendall(b"".join(parts))
+    sizes = struct.pack(f"!{len(blobs)}Q", *(len(b) for b in blobs))
+    total = len(head) + len(sizes) + sum(len(b) for b in blobs)
+    sock.sendall(b"".join([struct.pack("!IIQ", len(head), len(blobs), total), head, sizes, *blobs]))
 
 
 def receive(sock: socket.socket) -> tuple[dict, list[bytes]]:
-    head_size, count = struct.unpack("!II", _exactly(sock, 8))
-    if head_size > MAX_HEADER or count > 100_000:
-        raise ProtocolError("message too large")
+    """Two reads: the sizes, then the whole message, checked against them."""
+    head_size, count, total = struct.unpack("!IIQ", _exactly(sock, 16))
+    if head_size > MAX_HEADER or count > 100_000 or total > MAX_BLOB or head_size + 8 * count > total:
+        raise ProtocolError("message too large or malformed")
+    body = memoryview(_exactly(sock, total))
     try:
-        header = json.loads(_exactly(sock, head_size))
+        header = json.loads(body[:head_size].tobytes())
     except ValueError as error:
         raise ProtocolError(f"bad header: {error}") from None
     if not isinstance(header, dict):
         raise ProtocolError("header is not an object")
+    sizes = struct.unpack_from(f"!{count}Q", body, head_size)
+    position = head_size + 8 * count
+    if position + sum(sizes) != total:
+        raise ProtocolError("blob sizes do not add up")
     blobs = []
-    for _ in range(count):
-        (size,) = struct.unpack("!Q", _exactly(sock, 8))
-        if size > MAX_BLOB:
-            raise ProtocolError("array too large")
-        blobs.append(_exactly(sock, size))
+    for size in sizes:
+        blobs.append(body[position:position + size].tobytes())
+        position += size
     return header, blobs
 
 

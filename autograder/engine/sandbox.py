@@ -47,7 +47,10 @@ def choose_isolation(requested: str = "auto") -> Isolation:
         return Isolation("bwrap")
     if requested == "bwrap":
         raise RuntimeError("bubblewrap (bwrap) is not available: install the 'bubblewrap' package")
-    reason = "bubblewrap is not installed" if not shutil.which("bwrap") else "bubblewrap did not start"
+    if requested == "process":
+        reason = "process isolation was requested"
+    else:
+        reason = "bubblewrap is not installed" if not shutil.which("bwrap") else "bubblewrap did not start"
     return Isolation("process", f"WARNING: {reason}; student code runs with process isolation only "
                                 "(own uid, limits, scrubbed environment) and can read files this machine's "
                                 "permissions allow. Install bubblewrap for full isolation.")

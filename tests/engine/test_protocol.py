@@ -73,11 +73,11 @@ def test_messages_frame_header_and_blobs():
     a, b = socket.socketpair()
     protocol.send(a, {"op": "x"}, [b"123", b""])
     assert protocol.receive(b) == ({"op": "x"}, [b"123", b""])
-    a.sendall(struct.pack("!II", 2**30, 0))
+    a.sendall(struct.pack("!IIQ", 2**30, 0, 2**30))
     with pytest.raises(protocol.ProtocolError):
         protocol.receive(b)
     header = json.dumps([1]).encode()
-    a.sendall(struct.pack("!II", len(header), 0) + header)
+    a.sendall(struct.pack("!IIQ", len(header), 0, len(header)) + header)
     with pytest.raises(protocol.ProtocolError):
         protocol.receive(b)
 

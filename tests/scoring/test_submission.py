@@ -3,7 +3,9 @@
 import nbformat
 from nbformat.v4 import new_code_cell
 
+from autograder.engine.session import Engine
 from autograder.notebook.build import replace_functions
+from autograder.scoring.submission import grade_notebook
 
 
 def scores(result):
@@ -98,3 +100,10 @@ def test_unreadable_file_still_gets_every_case_with_the_reason(logistic, tmp_pat
     result = grade(logistic, path)
     assert result.total == 0 and result.possible == logistic.points
     assert "not valid notebook JSON" in result.error
+
+
+def test_process_isolation_grades_the_same_and_says_it_is_weaker(logistic, filled_logistic, write_notebook):
+    with Engine(isolation="process") as weaker:
+        result = grade_notebook(logistic, write_notebook(filled_logistic()), weaker)
+    assert result.total == result.possible
+    assert any(note.startswith("WARNING") and "process isolation" in note for note in result.notes)
