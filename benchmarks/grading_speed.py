@@ -4,7 +4,8 @@
 
 Grades n submissions one after another on one warm engine: the reference-
 filled notebook and each known mistake in turn (all tests, hidden included),
-and prints the median and spread. ``--kernel`` also times starting a Jupyter
+and prints the median and spread, and how much of it is the notebook's own
+cells (which any grader must run). ``--kernel`` also times starting a Jupyter
 kernel, the cost this engine avoids.
 """
 
@@ -19,7 +20,9 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import course_root, load_assignment, notebook_path
-from autograder.engine.session import Engine
+from autograder.engine.execute import execute_notebook
+from autograder.engine.session import Engine, Limits
+from autograder.notebook.read import read_code_cells
 from autograder.notebook.build import filled_notebook, mistaken_notebook
 from autograder.scoring.submission import grade_notebook
 
@@ -45,11 +48,15 @@ def main() -> None:
         start = time.perf_counter()
         grade_notebook(assignment, paths[0], engine)  # starts the zygote; not counted
         warmup = time.perf_counter() - start
-        times = []
+        times, cell_times = [], []
         for path in paths:
             start = time.perf_counter()
             result = grade_notebook(assignment, path, engine)
             times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            run, _ = execute_notebook(engine, read_code_cells(path), Limits.from_dict(assignment.limits))
+            run.close()
+            cell_times.append(time.perf_counter() - start)
         print(f"assignment          {options.assignment} ({len(result.cases)} test cases, isolation: "
               f"{engine.isolation.kind})")
         print(f"engine start        {warmup:.3f} s (once per worker)")
