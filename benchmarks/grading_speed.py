@@ -63,6 +63,8 @@ def main() -> None:
         print(f"submissions         {len(times)}")
         print(f"median per notebook {statistics.median(times):.3f} s")
         print(f"fastest / slowest   {min(times):.3f} s / {max(times):.3f} s")
+        print(f"of which the cells  {statistics.median(cell_times):.3f} s median (the notebook's own code, "
+              "demos and plots included)")
     if options.kernel:
         from jupyter_client.manager import start_new_kernel
 
