@@ -1,0 +1,1 @@
+"""Hostile submissions: notebooks written to break, fool or escape the grader."""
