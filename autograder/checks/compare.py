@@ -187,6 +187,6 @@ def describe_type(value) -> str:
     if value is None:
         return "None (did you forget a return statement?)"
     if type(value).__name__ == "Handle":  # an object that stayed in the student's process
-        return (f"an object of type {value.type_name}, which cannot be graded "
-                "(return numbers, NumPy arrays, lists, tuples or dicts)")
+        kind = f"an {value.type_name}" if value.type_name.startswith("array") else f"an object of type {value.type_name}"
+        return f"{kind}, which cannot be graded (return real numbers, float arrays, lists, tuples or dicts)"
     return f"a {type(value).__name__}"

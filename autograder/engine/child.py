@@ -147,7 +147,7 @@ def perform_call(function, args: tuple, keep_args: bool, timeout: float | None =
                 if timeout:
                     _disarm()
         except CellTimeout:
-            reply["error"] = f"{name} did not return within {timeout:g} s (call time limit)."
+            reply["error"] = f"{name} did not return within {timeout:.3g} s (call time limit)."
             return reply
         except BaseException as error:  # SystemExit, KeyboardInterrupt: the student's problem, not ours
             reply["error"] = describe_error(error, name)
@@ -210,7 +210,7 @@ def run_cell(namespace: dict, source: str, index: int, timeout: float) -> dict:
         finally:
             _disarm()
     except CellTimeout:
-        status, message = "timeout", f"cell {index} was interrupted after {timeout:g} s (cell time limit)."
+        status, message = "timeout", f"cell {index} was interrupted after {timeout:.3g} s (cell time limit)."
     except BaseException as error:
         status, message = "error", describe_error(error, f"cell {index}")
     finally:

@@ -102,7 +102,8 @@ def encode(value, blobs: list[bytes], store: HandleStore | None = None, depth: i
     if isinstance(value, Code):
         return {"code": value.source}
     if store is not None:
-        return {"handle": store.add(value), "type": type(value).__name__}
+        kind = f"array of dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
+        return {"handle": store.add(value), "type": kind[:80]}
     raise TypeError(f"a value of type {type(value).__name__} cannot be sent")
 
 

@@ -182,6 +182,9 @@ class Run:
         timeout = min(self.limits.cell_timeout, max(self.remaining(), 0.01))
         header, _ = self.template.request({"op": "exec", "cell": index, "source": source, "timeout": timeout},
                                           timeout=timeout + GRACE)
+        if header.get("status") == "timeout" and timeout < self.limits.cell_timeout:
+            header["message"] = (f"cell {index} was interrupted: the submission used up its total time limit "
+                                 f"({self.limits.total_timeout:g} s).")
         return header
 
     def defined(self, names: list[str]) -> dict:
@@ -205,10 +208,16 @@ class Run:
         except ProcessLost as lost:
             self._drop_worker()
             if str(lost) == "timeout":
-                return CallResult(error=f"{name} did not return within {timeout:g} s (call time limit).")
+                limit = ("call time limit" if timeout >= self.limits.call_timeout else
+                         f"the submission's total time limit of {self.limits.total_timeout:g} s")
+                return CallResult(error=f"{name} did not return within {timeout:.3g} s ({limit}).")
             return CallResult(error=f"{name} ended its process instead of returning "
                                     f"(os._exit, a crash or a limit: {lost}).")
-        return _call_result(name, header, reply_blobs)
+        result = _call_result(name, header, reply_blobs)
+        if result.error and "(call time limit)" in result.error and timeout < self.limits.call_timeout:
+            result.error = (f"{name} did not return before the submission used up its total time limit "
+                            f"({self.limits.total_timeout:g} s).")
+        return result
 
     def _worker(self) -> Channel:
         if self.worker is None:

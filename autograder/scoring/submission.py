@@ -7,7 +7,7 @@ from pathlib import Path
 
 from autograder.engine.execute import execute_notebook
 from autograder.engine.session import Engine, EngineError, Limits, ProcessLost
-from autograder.notebook.read import NotebookError, read_code_cells
+from autograder.notebook.read import NotebookError, read_notebook
 from autograder.scoring.grade import grade_cases
 from autograder.scoring.results import CaseResult, SubmissionResult
 from autograder.spec import Assignment
@@ -21,16 +21,20 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
     if engine.isolation.warning:
         result.notes.append(engine.isolation.warning)
     try:
-        cells = read_code_cells(Path(path))
+        submitted = read_notebook(Path(path))
     except NotebookError as error:
         return zero_result(assignment, result, f"could not read the notebook: {error}", include_hidden, start)
+    if submitted.assignment not in (None, assignment.name):
+        return zero_result(assignment, result, f"this notebook is for the assignment {submitted.assignment!r}, "
+                                               f"not {assignment.name!r}", include_hidden, start)
+    cells = submitted.cells
     try:
         run, reports = execute_notebook(engine, cells, limits)
     except EngineError as error:
         return zero_result(assignment, result, f"the grader's sandbox failed: {error}", include_hidden, start)
     try:
         sources = {cell.index: cell.source for cell in cells}
-        result.notes += [report.message for report in reports if report.status != "ok" and report.message]
+        result.notes += [report.message for report in reports if report.message]
         try:
             defined = run.defined(list(assignment.contract))
         except ProcessLost:
@@ -42,6 +46,9 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
                    if not (isinstance(where, dict) and where.get("callable"))]
         if missing:
             result.notes.append(f"not defined as functions: {', '.join(missing)}")
+        if missing and len(missing) == len(assignment.contract) and not any("time limit" in n for n in result.notes):
+            result.notes.insert(0, f"none of the functions of {assignment.name} is defined: is this the right "
+                                   "notebook?")
 
         def source_of(name: str) -> str | None:
             where = (defined.get("names") or {}).get(name) or {}

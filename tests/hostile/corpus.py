@@ -856,9 +856,6 @@ BY_NAME = {case.name: case for case in CASES}
 # flag turned into pytest.mark.xfail(strict=True): the expectation above stays
 # as it should be, and the flag must go when the engine is fixed.
 KNOWN_GAPS: dict[str, str] = {
-    "one-gigabyte-of-output": (
-        "the child appends the output-limit message to an 'ok' cell report, but grade_notebook keeps only "
-        "messages of cells whose status is not ok, so the student is never told (scoring/submission.py)"),
     "fill-the-disk": (
         "the sandbox's /tmp is a tmpfs without a size: a submission stores hundreds of MB of host RAM per "
         "second of cell time (engine/sandbox.py, engine/child.py)"),
@@ -868,12 +865,6 @@ KNOWN_GAPS: dict[str, str] = {
     "patch-builtins": (
         "patching builtins.min or builtins.all in the notebook breaks the child's own protocol code "
         "(_exactly uses min): the worker cannot be forked and every correct function loses its points"),
-    "slow-cells-use-up-total-time": (
-        "a cell cut short because the total time ran out is reported as hitting the cell time limit, "
-        "with an unrounded duration (engine/execute.py, engine/session.py exec_cell)"),
-    "object-array": "results of a non-numeric dtype are described as 'an object of type ndarray', without the dtype",
-    "complex-dtype": "results of a non-numeric dtype are described as 'an object of type ndarray', without the dtype",
-    "string-dtype": "results of a non-numeric dtype are described as 'an object of type ndarray', without the dtype",
 }
 
 

@@ -103,10 +103,6 @@ GRADABLE = [
 READ_ORDER_GAP = ("read_code_cells hands the file to nbformat.reads before its own checks, so nbformat's internal "
                   "error text reaches the student instead of the intended reason (notebook/read.py)")
 KNOWN_GAPS: dict[str, str] = {
-    "cells-not-a-list": READ_ORDER_GAP + ": 'the notebook has no list of cells' is never said",
-    "non-string-sources": READ_ORDER_GAP + ": 'cell N has a source that is not text' is never said",
-    "wrong-assignment": ("a notebook whose metadata names another assignment is graded as this one: zeros, but "
-                         "no reason in the row (notebook/read.py assignment_of is not consulted by grade_notebook)"),
 }
 
 
