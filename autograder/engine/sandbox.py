@@ -10,18 +10,20 @@ not exist there.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import autograder
 
 PACKAGE_ROOT = Path(autograder.__file__).resolve().parent
-FIRST_UID = 61000  # slot k runs student code as uid FIRST_UID + k when the grader is root
+FIRST_UID = 61000  # student code runs as a uid of its own from here on when the grader is root
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,37 @@ def choose_isolation(requested: str = "auto") -> Isolation:
                                 "permissions allow. Install bubblewrap for full isolation.")
 
 
-def student_uid(slot: int) -> int | None:
-    return FIRST_UID + slot if os.geteuid() == 0 else None
+UID_RANGE = 1000
+UID_LOCKS = Path(tempfile.gettempdir()) / "autograder-uids"
+
+
+@dataclass
+class UidClaim:
+    """A uid no other engine on this machine uses while the claim is held:
+    the grader kills every process of that uid after each submission."""
+
+    uid: int
+    lock: object
+
+    def release(self) -> None:
+        self.lock.close()  # closing the file drops the flock
+
+
+def claim_student_uid(slot: int) -> UidClaim | None:
+    """None when the grader is not root: then student code keeps the grader's uid."""
+    if os.geteuid() != 0:
+        return None
+    UID_LOCKS.mkdir(mode=0o755, exist_ok=True)
+    for offset in range(UID_RANGE):
+        uid = FIRST_UID + (slot + offset) % UID_RANGE
+        lock = open(UID_LOCKS / str(uid), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return UidClaim(uid, lock)
+    raise RuntimeError(f"all {UID_RANGE} sandbox uids from {FIRST_UID} are in use")
 
 
 def zygote_command(isolation: Isolation, fd: int) -> list[str]:

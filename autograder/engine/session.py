@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult
-from autograder.engine.sandbox import Isolation, choose_isolation, student_uid, zygote_command, zygote_environment
+from autograder.engine.sandbox import (Isolation, choose_isolation, claim_student_uid, zygote_command,
+                                      zygote_environment)
 
 GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
 
@@ -94,7 +95,8 @@ class Engine:
     def __init__(self, slot: int = 0, isolation: str | Isolation = "auto"):
         self.slot = slot
         self.isolation = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
-        self.uid = student_uid(slot)
+        self._uid_claim = claim_student_uid(slot)
+        self.uid = self._uid_claim.uid if self._uid_claim else None
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
 
@@ -110,7 +112,7 @@ class Engine:
         try:
             header, _ = protocol.receive(ours)
         except (EOFError, OSError, protocol.ProtocolError) as error:
-            self.close()
+            self._stop()
             raise EngineError(f"the sandbox did not start ({error}); command: {' '.join(command[:3])} ...") from None
         if not header.get("ready"):
             raise EngineError("the sandbox sent an unexpected greeting")
@@ -128,7 +130,7 @@ class Engine:
             protocol.receive(self._sock)
             template = zygote.receive_channel(30)
         except (ProcessLost, EOFError, OSError, protocol.ProtocolError):
-            self.close()  # the zygote was killed (by a student?): start afresh next time
+            self._stop()  # the zygote was killed (by a student?): start afresh next time
             raise EngineError("the sandbox stopped answering") from None
         return Run(self, template, limits)
 
@@ -141,9 +143,15 @@ class Engine:
             protocol.send(self._sock, {"op": "cleanup", "uid": self.uid})
             protocol.receive(self._sock)
         except (EOFError, OSError, protocol.ProtocolError):
-            self.close()
+            self._stop()
 
     def close(self) -> None:
+        self._stop()
+        if self._uid_claim is not None:
+            self._uid_claim.release()
+            self._uid_claim = None
+
+    def _stop(self) -> None:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
