@@ -81,6 +81,10 @@ class Channel:
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         except OSError:
             pass
+        self.kill_channel_only()
+
+    def kill_channel_only(self) -> None:
+        """Close our ends without signalling the process."""
         for close in (self.sock.close, lambda: os.close(self.pidfd)):
             try:
                 close()
@@ -211,6 +215,9 @@ class Run:
             return CallResult(error=f"could not send the arguments: {error}")
         try:
             worker = self._worker()
+        except ProcessLost as lost:
+            return CallResult(error=f"{name} could not be called: {lost}.")
+        try:
             header, reply_blobs = worker.request({"name": name, "args": encoded, "keep_args": keep_args,
                                                   "timeout": timeout}, blobs, timeout=timeout + GRACE)
         except ProcessLost as lost:
@@ -231,9 +238,14 @@ class Run:
         if self.worker is None:
             try:
                 self.template.request({"op": "fork"}, timeout=10)
-                self.worker = self.template.receive_channel(10)
+                worker = self.template.receive_channel(10)
             except ProcessLost as lost:
                 raise ProcessLost(f"the notebook's process could not start a worker: {lost}") from None
+            if not _is_child_of(worker.pidfd, self.template.pidfd):
+                # The notebook's process is the student's: it could hand us another process to kill later.
+                worker.kill_channel_only()
+                raise ProcessLost("the notebook's process sent a process that is not its own worker")
+            self.worker = worker
         return self.worker
 
     def _drop_worker(self) -> None:
@@ -245,6 +257,30 @@ class Run:
         self._drop_worker()
         self.template.kill()
         self.engine.cleanup()
+
+
+def _pid_of(pidfd: int) -> int | None:
+    """The pid (in the grader's namespace) a pidfd refers to."""
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}") as info:
+            for line in info:
+                if line.startswith("Pid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _is_child_of(child_pidfd: int, parent_pidfd: int) -> bool:
+    child, parent = _pid_of(child_pidfd), _pid_of(parent_pidfd)
+    if not child or not parent or child <= 0:
+        return False
+    try:
+        with open(f"/proc/{child}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[1]) == parent
+    except (OSError, ValueError, IndexError):
+        return False
 
 
 def _call_result(name: str, header: dict, blobs: list[bytes]) -> CallResult:

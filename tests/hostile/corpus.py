@@ -690,8 +690,8 @@ CASES: list[Hostile] = [
             appended(SPINNING_THREADS), Expect(), batch=True),
     Hostile("kill-every-other-pid", "signalling every visible pid (zygote included) cannot stop the grader",
             appended(KILL_EVERYONE), Expect(), batch=True, then_honest=True),
-    Hostile("zygote-pidfd-instead-of-worker", "a template that hands over the zygote's pidfd kills only itself",
-            appended(ZYGOTE_PIDFD), Expect(), then_honest=True),
+    Hostile("zygote-pidfd-instead-of-worker", "a template that hands over the zygote's pidfd only loses its own calls",
+            appended(ZYGOTE_PIDFD), Expect(all_lost=True, reason=("not its own worker",)), then_honest=True),
     # crashes and exits
     Hostile("os-exit-at-the-end", "os._exit in the last cell: the cell is skipped, everything else counts",
             appended("import os\nos._exit(0)\n"), Expect(reason=("ended the notebook's process",)), batch=True),

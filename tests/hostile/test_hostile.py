@@ -90,13 +90,7 @@ def test_the_reference_notebook_earns_full_marks_under_the_small_limits(context,
     assert result.total == result.possible == assignment.points, result.notes
 
 
-ZYGOTE_GAP = ("the grader trusts the pidfd the notebook's process sends for a new worker: a notebook that "
-              "patches os.pidfd_open hands over the zygote's pidfd, and Run.close kills the zygote "
-              "(engine/session.py Run._worker / Channel.kill)")
-
-
-@pytest.mark.parametrize("name", ["kill-every-other-pid", pytest.param(
-    "zygote-pidfd-instead-of-worker", marks=pytest.mark.xfail(strict=True, reason=ZYGOTE_GAP))])
+@pytest.mark.parametrize("name", ["kill-every-other-pid", "zygote-pidfd-instead-of-worker"])
 def test_a_submission_cannot_kill_the_engine_zygote(name, context, assignment, hostile_engine):
     warm = write_notebook(context.filled(), context.submission_dir, "warm")
     grade_notebook(assignment, warm, hostile_engine, limits=LIMITS)
