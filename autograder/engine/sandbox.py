@@ -58,6 +58,7 @@ def choose_isolation(requested: str = "auto") -> Isolation:
                                 "permissions allow. Install bubblewrap for full isolation.")
 
 
+SCRATCH_MB = 256  # the sandbox's /tmp, where a submission's working folder lives: memory, so capped
 UID_RANGE = 1000
 UID_LOCKS = Path(tempfile.gettempdir()) / "autograder-uids"
 
@@ -122,7 +123,8 @@ def _bwrap_args() -> list[str]:
     readable += [Path(sys.base_prefix), Path(sys.prefix), PACKAGE_ROOT]
     readable += [Path(p) for p in sys.path if p.endswith("-packages")]
     args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+            "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
+            "--size", str(SCRATCH_MB * 2**20), "--tmpfs", "/tmp"]
     made: set[Path] = set()
     for path in _outermost(p.resolve() for p in readable if p.exists()):
         for parent in reversed(path.parents):  # bwrap would create these 0700: make them traversable

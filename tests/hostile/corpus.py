@@ -856,9 +856,6 @@ BY_NAME = {case.name: case for case in CASES}
 # flag turned into pytest.mark.xfail(strict=True): the expectation above stays
 # as it should be, and the flag must go when the engine is fixed.
 KNOWN_GAPS: dict[str, str] = {
-    "fill-the-disk": (
-        "the sandbox's /tmp is a tmpfs without a size: a submission stores hundreds of MB of host RAM per "
-        "second of cell time (engine/sandbox.py, engine/child.py)"),
     "patch-child-to-hide-mutation": (
         "purity is judged from args_after and aliases reported by the child; patching "
         "autograder.engine.child.perform_call in the notebook turns an in-place update into a pure one"),

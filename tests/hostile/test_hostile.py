@@ -119,9 +119,6 @@ def test_files_left_by_one_submission_are_gone_for_the_next(context, assignment,
     assert _first_then_second(context, assignment, hostile_engine, hostile_uid)["files"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="a System V shared-memory segment (shmget with IPC_CREAT) outlives the "
-                   "submission: every submission of an engine slot shares one IPC namespace and uid, and cleanup "
-                   "removes files but not IPC objects (engine/child.py _kill_all/_remove_files_of)")
 def test_shared_memory_left_by_one_submission_is_gone_for_the_next(context, assignment, hostile_engine,
                                                                     hostile_uid):
     assert _first_then_second(context, assignment, hostile_engine, hostile_uid)["shared_memory"] is False
