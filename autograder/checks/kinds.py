@@ -45,6 +45,7 @@ class CaseContext:
     source_of: Callable[[str], str | None] = lambda name: None
     cache: dict | None = None  # expected values by (case, call), shared across submissions
     case_key: object = None
+    tampered: tuple[int, ...] = ()  # cells that reach into the grader's code: self-reports are not trusted
 
 
 def run_call(caller: Caller, call: Call, inputs: tuple) -> Any:
@@ -150,6 +151,14 @@ class DerivativeAgrees:
         return Outcome(problem is None, problem or "")
 
 
+def _untrusted(ctx: CaseContext) -> Outcome | None:
+    if not ctx.tampered:
+        return None
+    cells = ", ".join(map(str, ctx.tampered))
+    return Outcome(False, f"not checked: your notebook imports or changes the grader's own code (cell {cells}), "
+                          "so what your process reports about this call cannot be trusted.")
+
+
 def _numeric(value) -> bool:
     try:
         return np.asarray(value).dtype.kind in "iuf"
@@ -164,6 +173,8 @@ class Pure:
     call: str
 
     def run(self, ctx: CaseContext) -> Outcome:
+        if distrust := _untrusted(ctx):
+            return distrust
         before = ctx.inputs()
         result = ctx.student.call(self.call, ctx.inputs(), keep_args=True)
         if not result.ok:
@@ -184,6 +195,8 @@ class Stable:
     atol: float = 1e-12
 
     def run(self, ctx: CaseContext) -> Outcome:
+        if distrust := _untrusted(ctx):
+            return distrust
         result = ctx.student.call(self.call, ctx.inputs())
         if not result.ok:
             raise CallFailed(result.error)

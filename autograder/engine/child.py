@@ -15,6 +15,13 @@ the parent. Standard library and NumPy only: this file runs in the sandbox.
 
 from __future__ import annotations
 
+import builtins as _builtins
+
+# A private copy of the builtins for this module's functions: student code in
+# the same process that patches builtins (min, all, len...) must not break the
+# grader's side of the conversation.
+__builtins__ = dict(vars(_builtins))
+
 import builtins
 import errno
 import importlib

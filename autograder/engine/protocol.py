@@ -11,6 +11,13 @@ This module is imported by the child too: standard library and NumPy only.
 
 from __future__ import annotations
 
+import builtins as _builtins
+
+# A private copy of the builtins for this module's functions: student code in
+# the same process that patches builtins (min, all, len...) must not break the
+# grader's side of the conversation.
+__builtins__ = dict(vars(_builtins))
+
 import functools
 import json
 import math

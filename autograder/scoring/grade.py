@@ -12,6 +12,7 @@ from autograder.spec import Assignment
 
 def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool = True,
                 only: str | None = None, source_of: Callable[[str], str | None] = lambda name: None,
+                tampered: tuple[int, ...] = (),
                 before_question: Callable[[str], None] = lambda name: None) -> list[CaseResult]:
     """Every case of every question (or of ``only``), scored all-or-nothing."""
     reference = ReferenceCaller(assignment.reference) if assignment.reference else None
@@ -25,7 +26,8 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
             context = CaseContext(student=student, reference=reference, inputs=case.inputs.make,
                                   contract=assignment.contract, layout=assignment.layout,
                                   reveal=not case.hidden, source_of=source_of,
-                                  cache=assignment.expected_cache, case_key=(question.name, case.name))
+                                  cache=assignment.expected_cache, case_key=(question.name, case.name),
+                                  tampered=tampered)
             outcome = run_case(case.check, context)
             results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                       case.points, outcome.message, case.hidden))

@@ -8,6 +8,7 @@ from pathlib import Path
 from autograder.engine.execute import execute_notebook
 from autograder.engine.session import Engine, EngineError, Limits, ProcessLost
 from autograder.notebook.read import NotebookError, read_notebook
+from autograder.notebook.tampering import cells_touching_the_grader
 from autograder.scoring.grade import grade_cases
 from autograder.scoring.results import CaseResult, SubmissionResult
 from autograder.spec import Assignment
@@ -57,7 +58,12 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
                 return sources.get(int(cell[6:-1]))
             return None
 
-        result.cases = grade_cases(assignment, run, include_hidden=include_hidden, only=only, source_of=source_of)
+        tampered = tuple(cells_touching_the_grader(cells))
+        if tampered:
+            result.notes.append(f"cells {', '.join(map(str, tampered))} import or change the grader's own code: "
+                                "flagged for review; purity and stability are not credited")
+        result.cases = grade_cases(assignment, run, include_hidden=include_hidden, only=only, source_of=source_of,
+                                   tampered=tampered)
         result.notes += run.notes
     except Exception:
         run.close()

@@ -461,6 +461,11 @@ def _hide_mutation(ctx: Context) -> str:
 
 IN_PLACE_UPDATE = "def update(theta, grad, lr):\n    theta -= lr * grad\n    return theta\n"
 PURITY_CASES = ("update returns a new array and leaves theta unchanged", "update leaves its inputs unchanged")
+# What the student's process reports about a call (arguments after it, warnings) is not credited
+# when the notebook reaches into the grader's code.
+SELF_REPORTED_CASES = PURITY_CASES + ("sgd_step leaves its inputs unchanged",
+                                      "sigmoid(-1000) and sigmoid(1000) without overflow",
+                                      "sigmoid of large magnitudes stays finite and warning-free")
 
 STUBBORN_LOOP = """
 while True:
@@ -747,14 +752,15 @@ CASES: list[Hostile] = [
     Hostile("patch-builtins", "abs/all/any/max/min/sum/round patched in the child change nothing",
             appended(PATCH_BUILTINS, base=with_wrong_functions), Expect(lost=WRONG)),
     Hostile("patch-autograder", "the grader's checks patched inside the child change nothing",
-            appended(PATCH_AUTOGRADER, base=with_wrong_functions), Expect(lost=WRONG), batch=True),
+            appended(PATCH_AUTOGRADER, base=with_wrong_functions),
+            Expect(lost=WRONG, failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",)), batch=True),
     Hostile("patch-ipython-showtraceback", "silencing tracebacks hides no error from the grader",
             appended(PATCH_IPYTHON, "1 / 0", base=with_wrong_functions),
             Expect(lost=WRONG, reason=("ZeroDivisionError",))),
     Hostile("patch-child-to-hide-mutation", "patching the child's call to report untouched arguments "
             "does not turn an in-place update into a pure one",
             appended(_hide_mutation, base=replaced("update", IN_PLACE_UPDATE)),
-            Expect(failed_cases=PURITY_CASES, reason=("in place",))),
+            Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
     # values that try to pass for right ones
     Hostile("always-equal-object", "an object whose __eq__ is always True is not a number",
             wrapped_leaf("_AlwaysEqual()", setup='''
@@ -856,12 +862,6 @@ BY_NAME = {case.name: case for case in CASES}
 # flag turned into pytest.mark.xfail(strict=True): the expectation above stays
 # as it should be, and the flag must go when the engine is fixed.
 KNOWN_GAPS: dict[str, str] = {
-    "patch-child-to-hide-mutation": (
-        "purity is judged from args_after and aliases reported by the child; patching "
-        "autograder.engine.child.perform_call in the notebook turns an in-place update into a pure one"),
-    "patch-builtins": (
-        "patching builtins.min or builtins.all in the notebook breaks the child's own protocol code "
-        "(_exactly uses min): the worker cannot be forked and every correct function loses its points"),
 }
 
 
