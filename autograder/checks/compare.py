@@ -30,7 +30,9 @@ def compare(got, expected, tol: Tolerance = Tolerance(), *, what: str = "your re
             layout: str = "", reveal: bool = True, values: bool = True) -> str | None:
     """Compare a student's value with the expected one.
 
-    ``reveal=False`` hides expected values (hidden tests). ``values=False``
+    ``reveal=False`` (hidden tests) shows neither expected values nor anything
+    the student's code produced (values, shapes, lengths, type names): a
+    function could encode the hidden inputs in any of them. ``values=False``
     checks only structure, shapes and dtypes (e.g. randomly initialised
     parameters, whose values are free).
     """
@@ -54,12 +56,17 @@ def _is_numeric_sequence(value) -> bool:
         return False
 
 
+def _but(got, reveal: bool) -> str:
+    return f", but it is {describe_type(got)}" if reveal else ""
+
+
 def _compare_dict(got, expected, tol, what, layout, reveal, values):
     if not isinstance(got, dict):
-        return f"{what} should be a dict with keys {sorted(expected)}, but it is {describe_type(got)}."
+        return f"{what} should be a dict with keys {sorted(expected)}{_but(got, reveal)}."
     missing = [key for key in expected if key not in got]
     if missing:
-        return f"{what} is missing the key(s) {', '.join(map(repr, missing))} (it has {sorted(map(str, got))})."
+        has = f" (it has {sorted(map(str, got))})" if reveal else ""
+        return f"{what} is missing the key(s) {', '.join(map(repr, missing))}{has}."
     for key, value in expected.items():
         problem = compare(got[key], value, tol, what=f"{what}[{key!r}]", layout=layout, reveal=reveal, values=values)
         if problem:
@@ -69,10 +76,10 @@ def _compare_dict(got, expected, tol, what, layout, reveal, values):
 
 def _compare_sequence(got, expected, tol, what, layout, reveal, values):
     if not isinstance(got, (tuple, list)):
-        return (f"{what} should be a tuple of {len(expected)} values, "
-                f"but it is {describe_type(got)}.")
+        return f"{what} should be a tuple of {len(expected)} values{_but(got, reveal)}."
     if len(got) != len(expected):
-        return f"{what} should have {len(expected)} elements, but it has {len(got)}."
+        has = f", but it has {len(got)}" if reveal else ""
+        return f"{what} should have {len(expected)} elements{has}."
     for index, value in enumerate(expected):
         problem = compare(got[index], value, tol, what=f"element {index} of {what}",
                           layout=layout, reveal=reveal, values=values)
@@ -85,7 +92,7 @@ def _compare_bool(got, expected, what, reveal):
     try:
         value = bool(got)
     except Exception:  # an array with several entries has no truth value
-        return f"{what} should be True or False, but it is {describe_type(got)}."
+        return f"{what} should be True or False{_but(got, reveal)}."
     if value == expected:
         return None
     return f"{what} is {value}, expected {expected}." if reveal else f"{what} is {value}, which is wrong."
@@ -94,7 +101,7 @@ def _compare_bool(got, expected, what, reveal):
 def _compare_scalar(got, expected, tol, what, reveal, values):
     number = as_float(got)
     if number is None:
-        return f"{what} should be a single number, but it is {describe_type(got)}."
+        return f"{what} should be a single number{_but(got, reveal)}."
     if not values:
         return None
     if _close(np.array(number), np.array(expected), tol).all():
@@ -102,7 +109,7 @@ def _compare_scalar(got, expected, tol, what, reveal, values):
     if reveal:
         return (f"{what} is {number:.6g}, expected {expected:.6g} "
                 f"(abs error {abs(number - expected):.3g}; tolerance {tol.describe()}).")
-    return f"{what} is {number:.6g}, which is wrong (tolerance {tol.describe()})."
+    return f"{what} is wrong (tolerance {tol.describe()})."
 
 
 def as_float(value) -> float | None:
@@ -119,11 +126,12 @@ def as_float(value) -> float | None:
 def _compare_array(got, expected, tol, what, layout, reveal, values):
     array = as_float_array(got)
     if array is None:
-        return f"{what} should be an array of shape {expected.shape}, but it is {describe_type(got)}."
+        return f"{what} should be an array of shape {expected.shape}{_but(got, reveal)}."
     if array.shape != expected.shape:
         note = f" Layout: {layout}" if layout else ""
         hint = _shape_hint(array.shape, expected.shape)
-        return f"{what} has shape {array.shape}, expected shape {expected.shape}.{hint}{note}"
+        has = f"has shape {array.shape}" if reveal else "has the wrong shape"
+        return f"{what} {has}, expected shape {expected.shape}.{hint}{note}"
     if not values:
         return None
     bad = ~_close(array, expected, tol)
@@ -173,7 +181,7 @@ def mismatch_report(got: np.ndarray, expected: np.ndarray, bad: np.ndarray, tol:
         if reveal:
             lines.append(f"  at {where}: got {got[index]:.6g}, expected {expected[index]:.6g}")
         else:
-            lines.append(f"  at {where}: you returned {got[index]:.6g}")
+            lines.append(f"  at {where}")
     if bad.sum() > MAX_LISTED:
         lines.append(f"  ... and {int(bad.sum()) - MAX_LISTED} more")
     return "\n".join(lines)

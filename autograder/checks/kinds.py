@@ -54,7 +54,7 @@ def run_call(caller: Caller, call: Call, inputs: tuple) -> Any:
         return call.fn(Functions(caller), *inputs)
     result = caller.call(call, inputs)
     if not result.ok:
-        raise CallFailed(result.error)
+        raise CallFailed.of(result)
     return result.value
 
 
@@ -123,19 +123,21 @@ class DerivativeAgrees:
             try:
                 analytic = self.pick(analytic)
             except (KeyError, IndexError, TypeError) as error:
-                return Outcome(False, f"{what} is {describe_type(analytic)}; could not find the derivative in it "
-                                      f"({type(error).__name__}: {error}).")
+                found = f" ({describe_type(analytic)}; {type(error).__name__}: {error})" if ctx.reveal else ""
+                return Outcome(False, f"could not find the derivative in {what}{found}.")
         analytic_array = np.asarray(analytic, dtype=float) if _numeric(analytic) else None
         if analytic_array is None:
-            return Outcome(False, f"{what} should be an array of numbers, but it is {describe_type(analytic)}.")
+            found = f", but it is {describe_type(analytic)}" if ctx.reveal else ""
+            return Outcome(False, f"{what} should be an array of numbers{found}.")
 
         def f(x):
             varied = list(ctx.inputs())
             varied[self.wrt] = x
             value = run_call(ctx.student, self.function, tuple(varied))
             if not _numeric(value):
-                raise CallFailed(f"{describe(self.function, ctx.contract)} returned {describe_type(value)}, "
-                                 "not numbers, so its derivative cannot be checked.")
+                plain = f"{describe(self.function, ctx.contract)} did not return numbers"
+                raise CallFailed(f"{plain} (it returned {describe_type(value)}), so its derivative cannot be checked.",
+                                 f"{plain}, so its derivative cannot be checked.")
             return np.asarray(value, dtype=float)
 
         numeric = numerical_derivative(f, np.asarray(inputs[self.wrt], dtype=float), self.eps)
@@ -144,7 +146,8 @@ class DerivativeAgrees:
         against = describe(self.function, ctx.contract)
         if analytic_array.shape != numeric.shape:
             note = f" Layout: {ctx.layout}" if ctx.layout else ""
-            return Outcome(False, f"{what} has shape {analytic_array.shape}, expected shape {numeric.shape} "
+            got = f"has shape {analytic_array.shape}" if ctx.reveal else "has the wrong shape"
+            return Outcome(False, f"{what} {got}, expected shape {numeric.shape} "
                                   f"(the derivative of {against}).{note}")
         problem = disagreement_report(analytic_array, numeric, self.tol, what=what, against=against,
                                       reveal=ctx.reveal)
@@ -178,9 +181,9 @@ class Pure:
         before = ctx.inputs()
         result = ctx.student.call(self.call, ctx.inputs(), keep_args=True)
         if not result.ok:
-            raise CallFailed(result.error)
+            raise CallFailed.of(result)
         problem = purity_problem(self.call, ctx.contract.get(self.call, ()), before, result.args_after,
-                                 result.aliases)
+                                 result.aliases, reveal=ctx.reveal)
         return Outcome(problem is None, problem or "")
 
 
@@ -199,8 +202,8 @@ class Stable:
             return distrust
         result = ctx.student.call(self.call, ctx.inputs())
         if not result.ok:
-            raise CallFailed(result.error)
-        problem = stability_problem(self.call, result.value, result.warnings)
+            raise CallFailed.of(result)
+        problem = stability_problem(self.call, result.value, result.warnings, reveal=ctx.reveal)
         if problem is None and self.expected is not None:
             expected = _expected(ctx, self.call, self.expected)
             problem = compare(result.value, expected, Tolerance(self.rtol, self.atol),

@@ -16,17 +16,20 @@ OVERFLOW_WORDS = ("overflow", "divide by zero", "invalid value")
 
 
 def purity_problem(name: str, arg_names: tuple[str, ...], before: tuple, after: tuple | None,
-                   aliases: list[str]) -> str | None:
-    """Did the call change an argument in place, or return a view of one?"""
+                   aliases: list[str], reveal: bool = True) -> str | None:
+    """Did the call change an argument in place, or return a view of one?
+    With ``reveal=False`` no value of the (hidden) inputs is named."""
     if after is not None:
         for index, (old, new) in enumerate(zip(before, after)):
             label = arg_names[index] if index < len(arg_names) else f"argument {index}"
             where = _first_change(old, new)
             if where is not None:
+                where = where if reveal else ""
                 return (f"{name} changed its argument `{label}` in place{where}. "
                         "Compute a new array instead (e.g. `theta = theta - lr * grad`, not `theta -= ...`).")
     if aliases:
-        return (f"{name} returned a view of its input ({', '.join(aliases)}): "
+        parts = f" ({', '.join(aliases)})" if reveal else ""
+        return (f"{name} returned a view of its input{parts}: "
                 "the caller's array would change with it. Return a new array.")
     return None
 
@@ -64,11 +67,12 @@ def _equal_scalars(a, b) -> bool:
         return False
 
 
-def stability_problem(name: str, value, warnings: list[str]) -> str | None:
+def stability_problem(name: str, value, warnings: list[str], reveal: bool = True) -> str | None:
     """No overflow/invalid warnings and no nan or inf in the result."""
     numeric = [w for w in warnings if any(word in w for word in OVERFLOW_WORDS)]
     if numeric:
-        return (f"{name} raised a numerical warning on extreme inputs: {numeric[0]!r}. "
+        text = f": {numeric[0]!r}" if reveal else " (overflow, division by zero or an invalid value)"
+        return (f"{name} raised a numerical warning on extreme inputs{text}. "
                 "Rewrite it so that no intermediate value overflows (e.g. split on the sign of z).")
     for part in _arrays_in(value):
         if not np.all(np.isfinite(part)):

@@ -23,6 +23,7 @@ from autograder.engine.protocol import materialize
 class CallResult:
     value: Any = None
     error: str | None = None        # student-facing reason the call failed
+    brief: str | None = None        # the same in the grader's own words only: safe for hidden tests
     args_after: tuple | None = None  # the arguments as they were after the call
     warnings: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # parts of the result that share memory with an input
@@ -31,17 +32,27 @@ class CallResult:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def safe_error(self) -> str | None:
+        return self.brief or self.error
+
 
 class Caller(Protocol):
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult: ...
 
 
 class CallFailed(Exception):
-    """Raised inside a Program when one of the calls it makes fails."""
+    """Raised inside a Program when one of the calls it makes fails. ``brief``
+    carries no text produced by student code (hidden tests show only it)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, brief: str | None = None):
         super().__init__(message)
         self.message = message
+        self.brief = brief or message
+
+    @classmethod
+    def of(cls, result: "CallResult") -> "CallFailed":
+        return cls(result.error, result.safe_error)
 
 
 class Functions:
@@ -55,7 +66,7 @@ class Functions:
         def call(*args):
             result = self._caller.call(name, args)
             if not result.ok:
-                raise CallFailed(result.error)
+                raise CallFailed.of(result)
             return result.value
 
         return call

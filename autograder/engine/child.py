@@ -139,6 +139,23 @@ def describe_error(error: BaseException, what: str) -> str:
     return f"{what} raised {type(error).__name__}{where}: {text}"
 
 
+def error_kind(error: BaseException) -> str:
+    """What went wrong, in the grader's own words (hidden tests show only this)."""
+    for kind, test in (("not_implemented", lambda e: isinstance(e, NotImplementedError)),
+                       ("memory", lambda e: isinstance(e, MemoryError)),
+                       ("recursion", lambda e: isinstance(e, RecursionError)),
+                       ("process_limit", lambda e: isinstance(e, OSError) and e.errno == errno.EAGAIN),
+                       ("file_limit", lambda e: isinstance(e, OSError) and e.errno == errno.EFBIG)):
+        if test(error):
+            return kind
+    return f"exception:{type(error).__name__}"
+
+
+def error_place(error: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
+    return f"{frames[-1].filename.strip('<>')}, line {frames[-1].lineno}" if frames else ""
+
+
 def perform_call(function, args: tuple, keep_args: bool, timeout: float | None = None) -> dict:
     """Call a student function and describe what happened, as plain data."""
     name = getattr(function, "__name__", "the function")
@@ -155,9 +172,11 @@ def perform_call(function, args: tuple, keep_args: bool, timeout: float | None =
                     _disarm()
         except CellTimeout:
             reply["error"] = f"{name} did not return within {timeout:.3g} s (call time limit)."
+            reply["kind"] = "timeout"
             return reply
         except BaseException as error:  # SystemExit, KeyboardInterrupt: the student's problem, not ours
             reply["error"] = describe_error(error, name)
+            reply["kind"], reply["where"] = error_kind(error), error_place(error)
             return reply
     reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
     reply["value"] = value
@@ -278,7 +297,8 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
             continue
         function = namespace.get(header["name"])
         if not callable(function):
-            protocol.send(sock, {"error": f"{header['name']} is not defined as a function in your notebook."})
+            protocol.send(sock, {"error": f"{header['name']} is not defined as a function in your notebook.",
+                                 "kind": "undefined"})
             continue
         reply = perform_call(function, tuple(args), header.get("keep_args", False), header.get("timeout"))
         _only_me(me)
@@ -288,7 +308,8 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
                 if key in reply:
                     reply[key] = protocol.encode(reply[key], out_blobs, store)
         except Exception as error:
-            reply = {"error": f"{header['name']} returned a value the grader cannot read: {error}"}
+            reply = {"error": f"{header['name']} returned a value the grader cannot read: {error}",
+                     "kind": "unreadable"}
             out_blobs = []
         protocol.send(sock, reply, out_blobs)
 

@@ -8,7 +8,9 @@ parent received by SCM_RIGHTS, so a hung or hostile process is killed with
 
 from __future__ import annotations
 
+import builtins
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -283,10 +285,40 @@ def _is_child_of(child_pidfd: int, parent_pidfd: int) -> bool:
         return False
 
 
+BRIEF = {
+    "not_implemented": "{name} is not implemented yet.",
+    "memory": "{name} ran out of memory (memory limit).",
+    "recursion": "{name} recursed too deeply.",
+    "process_limit": "{name} could not start another process (process limit).",
+    "file_limit": "{name} wrote a file larger than allowed (file size limit).",
+    "timeout": "{name} did not return in time (call time limit).",
+    "undefined": "{name} is not defined as a function in your notebook.",
+    "unreadable": "{name} returned a value the grader cannot read.",
+}
+PLACE = re.compile(r"cell \d{1,6}, line \d{1,7}")
+
+
+def brief_error(name: str, header: dict) -> str:
+    """The reason a call failed, from the grader's vocabulary only: the child's
+    own text could carry anything, hidden inputs included."""
+    kind = header.get("kind")
+    if isinstance(kind, str) and kind in BRIEF:
+        return BRIEF[kind].format(name=name)
+    place = header.get("where")
+    where = f" ({place})" if isinstance(place, str) and PLACE.fullmatch(place) else ""
+    exception = kind[len("exception:"):] if isinstance(kind, str) and kind.startswith("exception:") else ""
+    if exception in BUILTIN_EXCEPTIONS:
+        return f"{name} raised {exception}{where}."
+    return f"{name} raised an exception{where}."
+
+
+BUILTIN_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
+
+
 def _call_result(name: str, header: dict, blobs: list[bytes]) -> CallResult:
     try:
         if header.get("error"):
-            return CallResult(error=str(header["error"])[:2000])
+            return CallResult(error=str(header["error"])[:2000], brief=brief_error(name, header))
         value = protocol.decode(header.get("value"), blobs)
         after = protocol.decode(header["args_after"], blobs) if "args_after" in header else None
         warnings = [str(w)[:300] for w in header.get("warnings", [])][:20]

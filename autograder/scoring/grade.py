@@ -38,7 +38,8 @@ def run_case(check, context: CaseContext) -> Outcome:
     try:
         return check.run(context)
     except CallFailed as failure:
-        return Outcome(False, failure.message)
+        return Outcome(False, failure.message if context.reveal else failure.brief)
     except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
         # The student's values broke an assumption of the check (a wrong type deep inside a result, say).
-        return Outcome(False, f"your result could not be checked: {type(error).__name__}: {error}")
+        detail = f": {type(error).__name__}: {error}" if context.reveal else ""
+        return Outcome(False, f"your result could not be checked{detail}.")

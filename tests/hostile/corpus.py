@@ -633,11 +633,14 @@ threading.Thread(target=_spin).start()
 
 
 def _names_dtype(pattern: str):
-    """Every lost test of LEAF tells the student which dtype it got."""
+    """Every lost public test of LEAF tells the student which dtype it got
+    (hidden tests describe nothing the student's code produced)."""
 
     def verify(result: SubmissionResult, ctx: Context, report: dict) -> None:
-        for case in result.cases:
-            if case.question == LEAF and not case.passed:
+        lost = [case for case in result.cases if case.question == LEAF and not case.passed]
+        assert any(not case.hidden for case in lost)
+        for case in lost:
+            if not case.hidden:
                 assert re.search(rf"dtype\W{{0,3}}({pattern})", case.message), case.message
 
     return verify
@@ -741,7 +744,8 @@ CASES: list[Hostile] = [
             Expect(reason=("ignored by the grader",)), batch=True),
     # the reference, the environment and the network
     Hostile("read-the-solutions", "solutions and hidden tests are not importable or readable in the sandbox",
-            appended(probe(_solutions_probe)), Expect(), verify=_verify_solutions, batch=True),
+            appended(probe(_solutions_probe)), Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",)),
+            verify=_verify_solutions, batch=True),
     Hostile("read-the-environment", "no secret of the grader's environment is visible",
             appended(probe(ENV_PROBE)), Expect(), verify=_verify_env, batch=True),
     Hostile("network-access", "the sandbox has no network",
