@@ -56,7 +56,10 @@ def test_monkeypatching_inside_the_submission_changes_no_score(logistic, filled_
         notebook = nbformat.from_dict(honest)
         notebook.cells.append(new_code_cell(patch))
         patched = grade(logistic, write_notebook(notebook, f"patched{number}"))
-        assert patched.total == baseline.total < baseline.possible, patch
+        if "autograder" in patch:  # reaching into the grader also forfeits the self-reported checks
+            assert patched.total < baseline.total < baseline.possible, patch
+        else:
+            assert patched.total == baseline.total < baseline.possible, patch
 
 
 def test_infinite_loop_in_a_top_level_cell_costs_only_what_it_defines(logistic, filled_logistic,
