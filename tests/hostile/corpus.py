@@ -862,13 +862,6 @@ def _slow_start(ctx: Context) -> nbformat.NotebookNode:
 BY_NAME = {case.name: case for case in CASES}
 
 
-# Cases the engine does not handle as it must yet. Each entry is a temporary
-# flag turned into pytest.mark.xfail(strict=True): the expectation above stays
-# as it should be, and the flag must go when the engine is fixed.
-KNOWN_GAPS: dict[str, str] = {
-}
-
-
 # --- two-submission cases: what one submission leaves, the next must not see --------------------
 
 TRACE = "trace-left-by-an-earlier-submission"

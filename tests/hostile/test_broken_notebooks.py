@@ -99,11 +99,6 @@ GRADABLE = [
     ("nbformat-v3", "nbformat-v3.ipynb", _real_v3),
     ("output-blob-50mb", "output-blob-50mb.ipynb", lambda a: _with_blob(a, 50)),
 ]
-# Temporary flags (label -> what is missing); the expectation stays as it should be.
-READ_ORDER_GAP = ("read_code_cells hands the file to nbformat.reads before its own checks, so nbformat's internal "
-                  "error text reaches the student instead of the intended reason (notebook/read.py)")
-KNOWN_GAPS: dict[str, str] = {
-}
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +136,7 @@ def test_the_batch_goes_on_around_broken_files(graded):
 
 def _broken_params():
     for label, _, _, pattern in BROKEN:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[label])] if label in KNOWN_GAPS else []
-        yield pytest.param(label, pattern, id=label, marks=marks)
+        yield pytest.param(label, pattern, id=label)
 
 
 @pytest.mark.parametrize("label, pattern", list(_broken_params()))

@@ -18,7 +18,6 @@ from .corpus import (
     BY_NAME,
     CASES,
     ECHO_INPUTS,
-    KNOWN_GAPS,
     LEAF,
     RETURN_INPUTS,
     check_expectation,
@@ -31,11 +30,7 @@ from .corpus import (
 
 
 def _params():
-    params = []
-    for case in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[case.name])] if case.name in KNOWN_GAPS else []
-        params.append(pytest.param(case, id=case.name, marks=marks))
-    return params
+    return [pytest.param(case, id=case.name) for case in CASES]
 
 
 def snapshot(folder) -> dict:
