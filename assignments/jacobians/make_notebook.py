@@ -5,22 +5,9 @@ Run it after editing the cells below; commit both this script and the notebook.
 
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from autograder.notebook.authoring import assignment_notebook, check, code, md, write_assignment_notebook
 
 NAME = "jacobians"
-
-
-def md(text):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text):
-    return new_code_cell(text.strip("\n"))
-
-
-def check(question):
-    return code(f'check("{question}")')
 
 
 CELLS = [
@@ -453,14 +440,9 @@ Run every public test at once:
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = new_notebook(cells=CELLS)
-    notebook.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "autograder": {"assignment": NAME},
-    }
-    return notebook
+def build():
+    return assignment_notebook(NAME, CELLS)
 
 
 if __name__ == "__main__":
-    nbformat.write(build(), Path(__file__).with_name(f"{NAME}.ipynb"))
+    write_assignment_notebook(NAME, CELLS, Path(__file__).resolve().parent)

@@ -6,18 +6,9 @@ Run ``python make_notebook.py`` in this folder after editing the cells below.
 from pathlib import Path
 from textwrap import dedent
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from autograder.notebook.authoring import assignment_notebook, check, code, md, write_assignment_notebook
 
 NAME = "matrix_calculus"
-
-
-def md(text):
-    return new_markdown_cell(dedent(text).strip("\n"))
-
-
-def code(text):
-    return new_code_cell(dedent(text).strip("\n"))
 
 
 def indent_doc(text):
@@ -27,7 +18,7 @@ def indent_doc(text):
 def contract_stub(name, args, doc):
     body = (f"def {name}({args}):\n    \"\"\"{indent_doc(doc).lstrip()}\n    \"\"\"\n"
             f"    raise NotImplementedError(\"implement {name}\")")
-    return [new_code_cell(body), code(f'check("{name}")')]
+    return [code(body), check(name)]
 
 
 CELLS = [
@@ -450,14 +441,9 @@ CELLS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = new_notebook(cells=CELLS)
-    notebook.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "autograder": {"assignment": NAME},
-    }
-    return notebook
+def build():
+    return assignment_notebook(NAME, CELLS)
 
 
 if __name__ == "__main__":
-    nbformat.write(build(), Path(__file__).resolve().parent / f"{NAME}.ipynb")
+    write_assignment_notebook(NAME, CELLS, Path(__file__).resolve().parent)

@@ -4,14 +4,10 @@ points on its question, and the student notebook runs untouched and filled in,
 drawing the graph, the error slopes and the timing."""
 
 import ast
-import base64
-import importlib.util
-import os
 import re
 import sys
 from pathlib import Path
 
-import nbclient
 import nbformat
 import numpy as np
 import pytest
@@ -28,7 +24,6 @@ NAME = "computation_graph"
 COURSE = Path(__file__).resolve().parents[2]  # tests/ has its own assignments/ folder, so do not search upwards
 ASSIGNMENT_DIR = COURSE / "assignments" / NAME
 NOTEBOOK = ASSIGNMENT_DIR / f"{NAME}.ipynb"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 FLOWERS_X = np.array([[1.4, 0.2], [1.5, 0.2], [3.0, 1.1], [4.1, 1.3]])
 FLOWERS_Y = np.array([0.0, 0.0, 1.0, 1.0])
@@ -165,66 +160,36 @@ def test_a_vectorized_function_with_a_loop_loses_only_the_form_points(assignment
 # --- the notebook ----------------------------------------------------------------------------------
 
 
-def run(notebook):
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(ASSIGNMENT_DIR)}})
-    # a kernel that inherits MPLBACKEND=Agg (headless machines, grader settings) draws no inline images
-    client.execute(env={key: value for key, value in os.environ.items() if key != "MPLBACKEND"})
-    return notebook
-
-
-def code_cells(notebook):
-    return [cell for cell in notebook.cells if cell.cell_type == "code"]
-
-
-def text_of(cell):
-    parts = []
-    for output in cell.outputs:
-        if output.output_type == "stream":
-            parts.append(output.text)
-        elif "text/plain" in output.get("data", {}):
-            parts.append(output.data["text/plain"])
-    return ANSI.sub("", "\n".join(parts))
-
-
-def png_of(cell):
-    images = [o.data["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
-    return base64.b64decode(images[0]) if images else None
-
-
+# what the source of the cell that draws each picture contains
 PICTURES = {"graph": "draw_graph(values, derivatives)", "error_slopes": "difference_errors(np.sin, np.cos",
             "timing": "speedups = "}
 
 
-def picture_cell(notebook, picture):
-    [cell] = [c for c in code_cells(notebook) if PICTURES[picture] in c.source]
-    return cell
+@pytest.fixture
+def picture_cell(cell_with):
+    return lambda notebook, picture: cell_with(notebook, PICTURES[picture])
 
 
-def test_notebook_is_what_the_script_writes():
-    spec = importlib.util.spec_from_file_location("make_notebook", ASSIGNMENT_DIR / "make_notebook.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_notebook_is_what_the_script_writes(notebook_script):
+    script = notebook_script(ASSIGNMENT_DIR)
     committed = nbformat.read(NOTEBOOK, as_version=4)
     generated = script.build()
     assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in generated.cells]
     assert committed.metadata["autograder"] == {"assignment": NAME}
 
 
-def test_every_contract_function_has_a_stub_followed_by_its_check(assignment):
+def test_every_contract_function_has_a_stub_followed_by_its_check(assignment, code_cells, definition_index):
     cells = code_cells(nbformat.read(NOTEBOOK, as_version=4))
     for name in assignment.contract:
-        [position] = [i for i, cell in enumerate(cells)
-                      if any(isinstance(node, ast.FunctionDef) and node.name == name
-                             for node in ast.parse(cell.source).body)]
+        position = definition_index(cells, name)
         stub = ast.parse(cells[position].source).body[0]
         assert [a.arg for a in stub.args.args] == list(assignment.contract[name])
         assert ast.get_docstring(stub) and "raise NotImplementedError" in cells[position].source
         assert cells[position + 1].source == f'check("{name}")'
 
 
-def test_untouched_notebook_runs_to_the_end():
-    notebook = run(nbformat.read(NOTEBOOK, as_version=4))
+def test_untouched_notebook_runs_to_the_end(run_notebook, code_cells, picture_cell, text_of, png_of):
+    notebook = run_notebook(nbformat.read(NOTEBOOK, as_version=4), ASSIGNMENT_DIR)
     assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
     assert png_of(picture_cell(notebook, "graph")) is not None  # the graph is drawn with "?" before any code
     assert png_of(picture_cell(notebook, "error_slopes")) is None
@@ -232,8 +197,9 @@ def test_untouched_notebook_runs_to_the_end():
         picture_cell(notebook, "timing"))
 
 
-def test_filled_notebook_runs_and_draws_every_picture(assignment, tmp_path):
-    notebook = run(filled_notebook(assignment, NOTEBOOK))
+def test_filled_notebook_runs_and_draws_every_picture(assignment, tmp_path, run_notebook, code_cells, picture_cell,
+                                                      text_of, png_of):
+    notebook = run_notebook(filled_notebook(assignment, NOTEBOOK), ASSIGNMENT_DIR)
     assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
     for picture in PICTURES:
         png = png_of(picture_cell(notebook, picture))

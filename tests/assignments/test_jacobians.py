@@ -3,13 +3,9 @@ scripts, grades full marks, every known mistake loses points, shape errors
 name the numerator layout, and the notebook runs untouched and filled."""
 
 import ast
-import base64
-import importlib.util
-import os
 import re
 from pathlib import Path
 
-import nbclient
 import nbformat
 import numpy as np
 import pytest
@@ -23,7 +19,6 @@ NAME = "jacobians"
 COURSE = Path(__file__).resolve().parents[2]  # tests/ has its own assignments/ folder, so do not search upwards
 ASSIGNMENT_DIR = COURSE / "assignments" / NAME
 NOTEBOOK = ASSIGNMENT_DIR / f"{NAME}.ipynb"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="module")
@@ -216,26 +211,18 @@ def test_a_transposed_jacobian_fails_naming_both_shapes_and_the_layout(assignmen
     assert all("expected shape" in r.message and "numerator layout" in r.message for r in hidden)
 
 
-def test_notebook_is_what_the_script_writes():
-    spec = importlib.util.spec_from_file_location("make_jacobians_notebook", ASSIGNMENT_DIR / "make_notebook.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_notebook_is_what_the_script_writes(notebook_script):
+    script = notebook_script(ASSIGNMENT_DIR)
     committed = nbformat.read(NOTEBOOK, as_version=4)
     generated = script.build()
     assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in generated.cells]
     assert committed.metadata["autograder"] == {"assignment": NAME}
 
 
-def code_cells(notebook):
-    return [cell for cell in notebook.cells if cell.cell_type == "code"]
-
-
-def test_every_contract_function_has_a_stub_followed_by_its_check(assignment):
+def test_every_contract_function_has_a_stub_followed_by_its_check(assignment, code_cells, definition_index):
     cells = code_cells(nbformat.read(NOTEBOOK, as_version=4))
     for name in assignment.contract:
-        [position] = [i for i, cell in enumerate(cells)
-                      if any(isinstance(node, ast.FunctionDef) and node.name == name
-                             for node in ast.parse(cell.source).body)]
+        position = definition_index(cells, name)
         stub = ast.parse(cells[position].source).body[0]
         assert [a.arg for a in stub.args.args] == list(assignment.contract[name])
         assert ast.get_docstring(stub)
@@ -243,36 +230,14 @@ def test_every_contract_function_has_a_stub_followed_by_its_check(assignment):
         assert cells[position + 1].source == f'check("{name}")'
 
 
-def run(notebook):
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(ASSIGNMENT_DIR)}})
-    # importing the grader's child runtime sets MPLBACKEND=Agg in this process; the kernel must not inherit it
-    client.execute(env={key: value for key, value in os.environ.items() if key != "MPLBACKEND"})
-    return notebook
+@pytest.fixture
+def plot_cells(code_cells):
+    """plot_cells(notebook) -> the cells that rerun the lecture's two scripts and draw their figures."""
+    return lambda notebook: [cell for cell in code_cells(notebook) if "plt.subplots" in cell.source]
 
 
-def text_of(cell):
-    parts = []
-    for output in cell.outputs:
-        if output.output_type == "stream":
-            parts.append(output.text)
-        elif "text/plain" in output.get("data", {}):
-            parts.append(output.data["text/plain"])
-    return ANSI.sub("", "\n".join(parts))
-
-
-def png_of(cell):
-    images = [o.data["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
-    return base64.b64decode(images[0]) if images else None
-
-
-def plot_cells(notebook):
-    """The cells that rerun the lecture's two scripts and draw their figures."""
-    return [cell for cell in code_cells(notebook) if "plt.subplots" in cell.source]
-
-
-def test_untouched_notebook_runs_to_the_end():
-    notebook = run(nbformat.read(NOTEBOOK, as_version=4))
+def test_untouched_notebook_runs_to_the_end(run_notebook, code_cells, plot_cells, text_of, png_of):
+    notebook = run_notebook(nbformat.read(NOTEBOOK, as_version=4), ASSIGNMENT_DIR)
     assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
     linear, logistic = plot_cells(notebook)
     assert png_of(linear) is None and png_of(logistic) is None
@@ -280,8 +245,9 @@ def test_untouched_notebook_runs_to_the_end():
     assert "implement logreg_jacobians, logreg_backprop and logreg_train first" in text_of(logistic)
 
 
-def test_filled_notebook_runs_and_draws_the_lecture_figures(assignment, tmp_path):
-    notebook = run(filled_notebook(assignment, NOTEBOOK))
+def test_filled_notebook_runs_and_draws_the_lecture_figures(assignment, tmp_path, run_notebook, code_cells,
+                                                            plot_cells, text_of, png_of):
+    notebook = run_notebook(filled_notebook(assignment, NOTEBOOK), ASSIGNMENT_DIR)
     assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
     linear, logistic = plot_cells(notebook)
     for cell, stem in [(linear, "linear_regression"), (logistic, "logistic_regression")]:

@@ -2,13 +2,9 @@
 earn nothing, every known mistake loses points where it should, shape errors
 explain the layout, and both notebooks run from top to bottom."""
 
-import base64
-import importlib.util
-import os
 import warnings
 from pathlib import Path
 
-import nbclient
 import nbformat
 import numpy as np
 import pytest
@@ -148,32 +144,21 @@ def test_perturbing_x_in_place_is_caught_during_the_call(assignment):
     assert "changed in place" in next(r.message for r in results if not r.passed)
 
 
-def test_the_notebook_file_is_what_make_notebook_writes():
-    spec = importlib.util.spec_from_file_location("_make_matrix_calculus_notebook", FOLDER / "make_notebook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def test_the_notebook_file_is_what_make_notebook_writes(notebook_script):
+    module = notebook_script(FOLDER)
     written = nbformat.read(NOTEBOOK, as_version=4)
     assert [c.source for c in written.cells] == [c.source for c in module.build().cells]
     assert written.metadata["autograder"] == {"assignment": "matrix_calculus"}
 
 
-def execute(notebook):
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(FOLDER)}})
-    # A kernel that inherits MPLBACKEND=Agg (common on headless machines) would draw no inline images.
-    environment = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    client.execute(env=environment)
-    return notebook
+@pytest.fixture
+def images(code_cells, pngs_of):
+    """images(notebook) -> every PNG image the notebook drew, in order."""
+    return lambda notebook: [png for cell in code_cells(notebook) for png in pngs_of(cell)]
 
 
-def images(notebook):
-    return [base64.b64decode(output["data"]["image/png"])
-            for cell in notebook.cells if cell.cell_type == "code"
-            for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
-
-
-def test_filled_notebook_runs_and_draws_its_plots(assignment, tmp_path):
-    notebook = execute(filled_notebook(assignment, NOTEBOOK))
+def test_filled_notebook_runs_and_draws_its_plots(assignment, tmp_path, run_notebook, images):
+    notebook = run_notebook(filled_notebook(assignment, NOTEBOOK), FOLDER)
     pictures = images(notebook)
     assert len(pictures) == 3  # error against the step, the five losses, the softmax Jacobian heatmap
     for index, picture in enumerate(pictures):
@@ -182,8 +167,8 @@ def test_filled_notebook_runs_and_draws_its_plots(assignment, tmp_path):
     assert "implement" not in text
 
 
-def test_untouched_notebook_runs_without_stopping(tmp_path):
-    notebook = execute(nbformat.read(NOTEBOOK, as_version=4))
+def test_untouched_notebook_runs_without_stopping(tmp_path, run_notebook, images):
+    notebook = run_notebook(nbformat.read(NOTEBOOK, as_version=4), FOLDER)
     text = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
     assert "implement numerical_jacobian first" in text
     assert images(notebook) == []

@@ -5,12 +5,9 @@ target, and the notebook runs untouched and filled, drawing the lecture's
 gradient descent paths."""
 
 import ast
-import base64
-import importlib.util
 import re
 from pathlib import Path
 
-import nbclient
 import nbformat
 import numpy as np
 import pytest
@@ -24,7 +21,6 @@ NAME = "mlp_backprop"
 COURSE = Path(__file__).resolve().parents[2]  # tests/ has its own assignments/ folder, so do not search upwards
 ASSIGNMENT_DIR = COURSE / "assignments" / NAME
 NOTEBOOK = ASSIGNMENT_DIR / f"{NAME}.ipynb"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # A correct solution that shares no code with the reference: another cache layout
 # (a list of tuples with None in it), np.float64 and np.bool_ results, einsum,
@@ -178,7 +174,7 @@ def test_a_correct_solution_written_differently_scores_full_marks(assignment):
     assert not failures(grade(assignment, namespace))
 
 
-def test_stubs_score_zero(assignment):
+def test_stubs_score_zero(assignment, code_cells):
     namespace = {}
     for cell in code_cells(nbformat.read(NOTEBOOK, as_version=4)):
         body = ast.parse(cell.source).body
@@ -215,40 +211,8 @@ def test_gradient_checks_name_the_parameter_and_the_students_loss(assignment, re
 # --- the notebook ------------------------------------------------------------------------
 
 
-def run(notebook):
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(ASSIGNMENT_DIR)}})
-    client.execute()
-    return notebook
-
-
-def code_cells(notebook):
-    return [cell for cell in notebook.cells if cell.cell_type == "code"]
-
-
-def text_of(cell):
-    parts = []
-    for output in cell.outputs:
-        if output.output_type == "stream":
-            parts.append(output.text)
-        elif "text/plain" in output.get("data", {}):
-            parts.append(output.data["text/plain"])
-    return ANSI.sub("", "\n".join(parts))
-
-
-def pngs_of(cell):
-    return [base64.b64decode(o.data["image/png"]) for o in cell.outputs if "image/png" in o.get("data", {})]
-
-
-def cell_with(notebook, text):
-    [cell] = [c for c in code_cells(notebook) if text in c.source]
-    return cell
-
-
-def test_notebook_is_what_the_script_writes():
-    spec = importlib.util.spec_from_file_location("make_notebook", ASSIGNMENT_DIR / "make_notebook.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_notebook_is_what_the_script_writes(notebook_script):
+    script = notebook_script(ASSIGNMENT_DIR)
     committed = nbformat.read(NOTEBOOK, as_version=4)
     assert [(c.cell_type, c.source) for c in committed.cells] == \
         [(c.cell_type, c.source) for c in script.build().cells]
@@ -256,13 +220,11 @@ def test_notebook_is_what_the_script_writes():
     assert committed.metadata["kernelspec"]["name"] == "python3"
 
 
-def test_every_contract_function_has_a_stub_followed_by_its_check(assignment):
+def test_every_contract_function_has_a_stub_followed_by_its_check(assignment, code_cells, definition_index):
     cells = code_cells(nbformat.read(NOTEBOOK, as_version=4))
     assert 'check = Checker("mlp_backprop")' in cells[0].source
     for name in assignment.contract:
-        [position] = [i for i, cell in enumerate(cells)
-                      if any(isinstance(node, ast.FunctionDef) and node.name == name
-                             for node in ast.parse(cell.source).body)]
+        position = definition_index(cells, name)
         stub = ast.parse(cells[position].source).body[0]
         assert [a.arg for a in stub.args.args] == list(assignment.contract[name])
         assert ast.get_docstring(stub)
@@ -270,16 +232,17 @@ def test_every_contract_function_has_a_stub_followed_by_its_check(assignment):
         assert cells[position + 1].source == f'check("{name}")'
 
 
-def test_untouched_notebook_runs_to_the_end():
-    notebook = run(nbformat.read(NOTEBOOK, as_version=4))
+def test_untouched_notebook_runs_to_the_end(run_notebook, code_cells, cell_with, text_of, pngs_of):
+    notebook = run_notebook(nbformat.read(NOTEBOOK, as_version=4), ASSIGNMENT_DIR)
     assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
     contour = cell_with(notebook, "ax.contour")
     assert not pngs_of(contour)
     assert "implement gradient_descent_2d and has_converged first" in text_of(contour)
 
 
-def test_filled_notebook_runs_with_gradient_table_and_descent_paths(assignment, tmp_path):
-    notebook = run(filled_notebook(assignment, NOTEBOOK))
+def test_filled_notebook_runs_with_gradient_table_and_descent_paths(assignment, tmp_path, run_notebook, code_cells,
+                                                                    cell_with, text_of, pngs_of):
+    notebook = run_notebook(filled_notebook(assignment, NOTEBOOK), ASSIGNMENT_DIR)
     assert not [o for c in code_cells(notebook) for o in c.outputs if o.output_type == "error"]
 
     table = text_of(cell_with(notebook, "def gradient_check_table"))

@@ -1,0 +1,112 @@
+"""Helpers shared by the assignments' notebook tests: load the script that writes
+a student notebook, run a notebook top to bottom in a Jupyter kernel, and read
+what its code cells printed and drew. Each fixture returns a function."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+import nbclient
+import pytest
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def _pngs_of(cell):
+    return [base64.b64decode(o.data["image/png"]) for o in cell.outputs if "image/png" in o.get("data", {})]
+
+
+@pytest.fixture(scope="session")
+def notebook_script():
+    """notebook_script(assignment_dir) -> the assignment's make_notebook.py, loaded as a module."""
+
+    def load(assignment_dir: Path):
+        spec = importlib.util.spec_from_file_location(f"_make_{assignment_dir.name}_notebook",
+                                                      assignment_dir / "make_notebook.py")
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        return script
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def run_notebook():
+    """run_notebook(notebook, folder) -> the notebook, executed in place in a python3 kernel working in folder."""
+
+    def run(notebook, folder: Path):
+        client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                         resources={"metadata": {"path": str(folder)}})
+        # A kernel that inherits MPLBACKEND=Agg draws no inline images. Headless machines set it, and so does
+        # importing the grader's child runtime in this process.
+        client.execute(env={key: value for key, value in os.environ.items() if key != "MPLBACKEND"})
+        return notebook
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def code_cells():
+    """code_cells(notebook) -> its code cells, in order."""
+    return _code_cells
+
+
+@pytest.fixture(scope="session")
+def cell_with():
+    """cell_with(notebook, text) -> the one code cell whose source contains text."""
+
+    def find(notebook, text: str):
+        [cell] = [c for c in _code_cells(notebook) if text in c.source]
+        return cell
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def definition_index():
+    """definition_index(cells, name) -> the index of the one cell that defines function `name` at top level."""
+
+    def find(cells, name: str) -> int:
+        [position] = [i for i, cell in enumerate(cells)
+                      if any(isinstance(node, ast.FunctionDef) and node.name == name
+                             for node in ast.parse(cell.source).body)]
+        return position
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def text_of():
+    """text_of(cell) -> what the cell printed and displayed as text, without terminal colours."""
+
+    def text(cell) -> str:
+        parts = []
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                parts.append(output.text)
+            elif "text/plain" in output.get("data", {}):
+                parts.append(output.data["text/plain"])
+        return ANSI.sub("", "\n".join(parts))
+
+    return text
+
+
+@pytest.fixture(scope="session")
+def pngs_of():
+    """pngs_of(cell) -> the PNG images the cell drew, as bytes."""
+    return _pngs_of
+
+
+@pytest.fixture(scope="session")
+def png_of():
+    """png_of(cell) -> the first PNG image the cell drew, as bytes, or None."""
+    return lambda cell: next(iter(_pngs_of(cell)), None)
