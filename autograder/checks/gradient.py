@@ -14,19 +14,32 @@ import numpy as np
 TINY = 1e-7  # floor of the denominator, so entries that are both ~0 agree
 
 
+def perturbed(x: np.ndarray, eps: float) -> list[np.ndarray]:
+    """x + eps e_i, then x - eps e_i, for every entry i of x in order."""
+    points = []
+    for index in np.ndindex(x.shape):
+        for step in (eps, -eps):
+            point = x.copy()
+            point[index] += step
+            points.append(point)
+    return points
+
+
+def from_perturbed(values: list, shape: tuple, eps: float) -> np.ndarray:
+    """Central differences from f at the points ``perturbed`` made, shaped
+    f(x).shape + x.shape."""
+    values = [np.asarray(v, dtype=float) for v in values]
+    columns = [(plus - minus) / (2 * eps) for plus, minus in zip(values[0::2], values[1::2])]
+    out_shape = columns[0].shape if columns else ()
+    stacked = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
+    return stacked.reshape(out_shape + tuple(shape))
+
+
 def numerical_derivative(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
                          eps: float = 1e-6) -> np.ndarray:
     """(f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i of x."""
     x = np.asarray(x, dtype=float)
-    columns = []
-    for index in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[index] += eps
-        minus[index] -= eps
-        columns.append((np.asarray(f(plus), dtype=float) - np.asarray(f(minus), dtype=float)) / (2 * eps))
-    out_shape = columns[0].shape if columns else ()
-    stacked = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
-    return stacked.reshape(out_shape + x.shape)
+    return from_perturbed([f(point) for point in perturbed(x, eps)], x.shape, eps)
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, tiny: float = TINY) -> np.ndarray:

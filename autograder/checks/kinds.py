@@ -14,9 +14,9 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.checks.compare import Tolerance, compare, describe_type
-from autograder.checks.gradient import disagreement_report, numerical_derivative
+from autograder.checks.gradient import disagreement_report, from_perturbed, perturbed
 from autograder.checks.properties import loop_problem, purity_problem, stability_problem
-from autograder.engine.calls import Caller, CallFailed, Functions
+from autograder.engine.calls import Caller, CallFailed, run_call, run_many
 from autograder.spec import Call, Program
 
 
@@ -46,16 +46,6 @@ class CaseContext:
     cache: dict | None = None  # expected values by (case, call), shared across submissions
     case_key: object = None
     tampered: tuple[int, ...] = ()  # cells that reach into the grader's code: self-reports are not trusted
-
-
-def run_call(caller: Caller, call: Call, inputs: tuple) -> Any:
-    """Run a contract function or a Program; CallFailed if a call fails."""
-    if isinstance(call, Program):
-        return call.fn(Functions(caller), *inputs)
-    result = caller.call(call, inputs)
-    if not result.ok:
-        raise CallFailed.of(result)
-    return result.value
 
 
 def describe(call: Call, contract: dict[str, tuple[str, ...]]) -> str:
@@ -130,17 +120,19 @@ class DerivativeAgrees:
             found = f", but it is {describe_type(analytic)}" if ctx.reveal else ""
             return Outcome(False, f"{what} should be an array of numbers{found}.")
 
-        def f(x):
-            varied = list(ctx.inputs())
-            varied[self.wrt] = x
-            value = run_call(ctx.student, self.function, tuple(varied))
+        x = np.asarray(inputs[self.wrt], dtype=float)
+        varied = []
+        for point in perturbed(x, self.eps):
+            arguments = list(ctx.inputs())
+            arguments[self.wrt] = point
+            varied.append(tuple(arguments))
+        values = run_many(ctx.student, self.function, varied)
+        for value in values:
             if not _numeric(value):
                 plain = f"{describe(self.function, ctx.contract)} did not return numbers"
                 raise CallFailed(f"{plain} (it returned {describe_type(value)}), so its derivative cannot be checked.",
                                  f"{plain}, so its derivative cannot be checked.")
-            return np.asarray(value, dtype=float)
-
-        numeric = numerical_derivative(f, np.asarray(inputs[self.wrt], dtype=float), self.eps)
+        numeric = from_perturbed(values, x.shape, self.eps)
         if self.layout is not None:
             numeric = self.layout(numeric)
         against = describe(self.function, ctx.contract)

@@ -283,6 +283,7 @@ def _reap() -> None:
 
 
 def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleStore) -> None:
+    """Answer calls: one per message, or a batch (``calls``) in one message."""
     _die_with_parent()
     me = os.getpid()
     while True:
@@ -290,28 +291,37 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
             header, blobs = protocol.receive(sock)
         except (EOFError, OSError):
             return
-        try:
-            args = protocol.decode(header["args"], blobs, store)
-        except Exception as error:
-            protocol.send(sock, {"error": f"could not receive the arguments: {error}"})
-            continue
-        function = namespace.get(header["name"])
-        if not callable(function):
-            protocol.send(sock, {"error": f"{header['name']} is not defined as a function in your notebook.",
-                                 "kind": "undefined"})
-            continue
-        reply = perform_call(function, tuple(args), header.get("keep_args", False), header.get("timeout"))
-        _only_me(me)
         out_blobs: list[bytes] = []
-        try:
-            for key in ("value", "args_after"):
-                if key in reply:
-                    reply[key] = protocol.encode(reply[key], out_blobs, store)
-        except Exception as error:
-            reply = {"error": f"{header['name']} returned a value the grader cannot read: {error}",
-                     "kind": "unreadable"}
-            out_blobs = []
-        protocol.send(sock, reply, out_blobs)
+        if "calls" in header:
+            replies = [_answer(request, blobs, out_blobs, namespace, store, header.get("timeout"), me)
+                       for request in header["calls"]]
+            protocol.send(sock, {"replies": replies}, out_blobs)
+        else:
+            protocol.send(sock, _answer(header, blobs, out_blobs, namespace, store, header.get("timeout"), me),
+                          out_blobs)
+
+
+def _answer(request: dict, blobs: list[bytes], out_blobs: list[bytes], namespace: dict,
+            store: protocol.HandleStore, timeout: float | None, me: int) -> dict:
+    name = str(request.get("name"))
+    try:
+        args = protocol.decode(request["args"], blobs, store)
+    except Exception as error:
+        return {"error": f"could not receive the arguments: {error}"}
+    function = namespace.get(name)
+    if not callable(function):
+        return {"error": f"{name} is not defined as a function in your notebook.", "kind": "undefined"}
+    reply = perform_call(function, tuple(args), request.get("keep_args", False), timeout)
+    _only_me(me)
+    mark = len(out_blobs)
+    try:
+        for key in ("value", "args_after"):
+            if key in reply:
+                reply[key] = protocol.encode(reply[key], out_blobs, store)
+    except Exception as error:
+        del out_blobs[mark:]
+        reply = {"error": f"{name} returned a value the grader cannot read: {error}", "kind": "unreadable"}
+    return reply
 
 
 def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult
-from autograder.engine.sandbox import (Isolation, choose_isolation, claim_student_uid, zygote_command,
-                                      zygote_environment)
+from autograder.engine.sandbox import Isolation, choose_isolation, claim_student_uid, zygote_command, zygote_environment
 
 GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
 
@@ -235,6 +234,33 @@ class Run:
             result.error = (f"{name} did not return before the submission used up its total time limit "
                             f"({self.limits.total_timeout:g} s).")
         return result
+
+    def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
+        """Several calls in one round trip (a numerical derivative's evaluations)."""
+        if self.remaining() <= 0 or len(requests) < 2:
+            return [self.call(name, args) for name, args in requests]
+        timeout = min(self.limits.call_timeout, self.remaining())
+        blobs: list[bytes] = []
+        try:
+            calls = [{"name": name, "args": protocol.encode(tuple(args), blobs)} for name, args in requests]
+        except TypeError as error:
+            return [CallResult(error=f"could not send the arguments: {error}") for _ in requests]
+        try:
+            worker = self._worker()
+        except ProcessLost as lost:
+            return [CallResult(error=f"{name} could not be called: {lost}.") for name, _ in requests]
+        try:
+            header, reply_blobs = worker.request({"calls": calls, "timeout": timeout}, blobs,
+                                                 timeout=min(timeout * len(calls), self.remaining()) + GRACE)
+        except ProcessLost as lost:
+            self._drop_worker()
+            why = "did not return in time (call time limit)" if str(lost) == "timeout" else "ended its process"
+            return [CallResult(error=f"{name} {why}.") for name, _ in requests]
+        replies = header.get("replies")
+        if not isinstance(replies, list) or len(replies) != len(requests):
+            return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
+        return [_call_result(name, reply if isinstance(reply, dict) else {"error": "unreadable"}, reply_blobs)
+                for (name, _), reply in zip(requests, replies)]
 
     def _worker(self) -> Channel:
         if self.worker is None:
