@@ -56,12 +56,13 @@ def check(notebook: Path, question: str | None, assignment: str | None, kernel: 
 @click.option("-j", "--jobs", default=2, show_default=True, help="Submissions graded in parallel.")
 @click.option("--isolation", type=click.Choice(["auto", "bwrap", "process"]), default="auto", show_default=True)
 @click.option("--kernel", is_flag=True, help="Run each notebook in a Jupyter kernel (slower, no sandbox).")
+@click.option("--resume", is_flag=True, help="Keep results an interrupted run already wrote for unchanged files.")
 def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: int, isolation: str,
-          kernel: bool) -> None:
+          kernel: bool, resume: bool) -> None:
     """Grade submissions (notebooks, or folders of them) with all tests."""
     spec = _load(assignment)
     paths = _expand(submissions)
-    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel)
+    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel, resume=resume)
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
     console.print(_summary_table(results, questions))
@@ -133,11 +134,13 @@ def _expand(items: tuple[Path, ...]) -> list[Path]:
 
 
 def _grade_with_progress(spec, paths: list[Path], out_dir: Path, jobs: int, isolation: str,
-                         limits: Limits | None = None, kernel: bool = False) -> list[SubmissionResult]:
+                         limits: Limits | None = None, kernel: bool = False,
+                         resume: bool = False) -> list[SubmissionResult]:
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(paths))
         results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits, kernel=kernel,
+                              resume=resume,
                               on_result=lambda result: progress.advance(task))
     notes = {note for result in results for note in result.notes if note.startswith("WARNING")}
     for note in notes:

@@ -58,3 +58,21 @@ def test_demo_grades_its_samples(tmp_path, monkeypatch, root):
     assert rows["untouched"]["total"] == "0" and rows["broken-json"]["total"] == "0"
     assert 0 < float(rows["partly-wrong"]["total"]) < 50
     assert nbformat.read(tmp_path / "demo" / "submissions" / "correct.ipynb", as_version=4).cells
+
+
+def test_resume_keeps_what_an_earlier_run_graded_for_unchanged_files(filled_logistic, write_notebook, tmp_path):
+    first = write_notebook(filled_logistic(), "first")
+    second = write_notebook(filled_logistic(), "second")
+    out = tmp_path / "grades"
+    assert CliRunner().invoke(main, ["grade", "logistic_regression", str(first), str(second),
+                                     "--out", str(out)]).exit_code == 0
+    second.write_text("{broken")
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(first), str(second),
+                                        "--out", str(out), "--resume"])
+    assert outcome.exit_code == 0, outcome.output
+    rows = {r["submission"]: r for r in csv.DictReader((out / "scores.csv").open())}
+    assert rows["first"]["total"] == "50" and rows["first"]["compute_gradient"] == "6"
+    assert rows["second"]["total"] == "0" and "JSON" in rows["second"]["error"]
+    assert "earlier run" in outcome.output
+    kept = json.loads((out / "first" / "results.json").read_text())
+    assert kept["extra_data"]["submission_sha256"]

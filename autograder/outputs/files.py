@@ -7,13 +7,14 @@ killed mid-batch never leaves a half-written file behind.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from autograder.scoring.results import SubmissionResult
+from autograder.scoring.results import CaseResult, SubmissionResult
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -44,7 +45,14 @@ def scores_csv(results: list[SubmissionResult], questions: list[str]) -> str:
     return buffer.getvalue()
 
 
-def gradescope_results(result: SubmissionResult, questions: list[str]) -> dict:
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def gradescope_results(result: SubmissionResult, questions: list[str], digest: str = "") -> dict:
     """Gradescope's results format: one test per question, named after it."""
     tests = []
     for name, (earned, possible) in result.question_scores(questions).items():
@@ -59,9 +67,25 @@ def gradescope_results(result: SubmissionResult, questions: list[str]) -> dict:
                       "output": "\n".join(lines), "visibility": "visible"})
     output = "\n".join(([result.error] if result.error else []) + result.notes)
     return {"score": result.total, "max_score": result.possible, "execution_time": round(result.seconds, 3),
-            "output": output, "visibility": "visible", "tests": tests}
+            "output": output, "visibility": "visible", "tests": tests,
+            "extra_data": {"assignment": result.assignment, "submission_sha256": digest, "error": result.error}}
 
 
-def write_submission(out_dir: Path, result: SubmissionResult, questions: list[str]) -> None:
-    payload = json.dumps(gradescope_results(result, questions), indent=2)
+def write_submission(out_dir: Path, result: SubmissionResult, questions: list[str], digest: str = "") -> None:
+    payload = json.dumps(gradescope_results(result, questions, digest), indent=2)
     write_atomic(out_dir / result.submission / "results.json", payload + "\n")
+
+
+def earlier_result(out_dir: Path, label: str, assignment: str, digest: str) -> SubmissionResult | None:
+    """The result an interrupted batch already wrote for this very file, if any:
+    per question scores, enough for scores.csv."""
+    try:
+        data = json.loads((out_dir / label / "results.json").read_text(encoding="utf-8"))
+        extra = data["extra_data"]
+        if extra["assignment"] != assignment or not digest or extra["submission_sha256"] != digest:
+            return None
+        cases = [CaseResult(test["name"], "earlier run", float(test["score"]), float(test["max_score"]),
+                            test.get("output", ""), False) for test in data["tests"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return SubmissionResult(label, assignment, cases, error=extra.get("error"), notes=["graded in an earlier run"])

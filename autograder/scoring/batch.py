@@ -12,7 +12,7 @@ from typing import Callable
 from autograder.engine.kernel import KernelEngine
 from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
-from autograder.outputs.files import scores_csv, write_atomic, write_submission
+from autograder.outputs.files import earlier_result, file_digest, scores_csv, write_atomic, write_submission
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook, zero_result
 from autograder.spec import Assignment
@@ -36,18 +36,26 @@ def label_submissions(paths: list[Path]) -> list[Submission]:
 
 def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None = None, *, jobs: int = 2,
                 isolation: str = "auto", include_hidden: bool = True, limits: Limits | None = None,
-                kernel: bool = False,
+                kernel: bool = False, resume: bool = False,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None) -> list[SubmissionResult]:
     """Grade every path; each result is written the moment it is known.
-    ``kernel=True`` runs each notebook in a Jupyter kernel instead of the sandbox."""
+    ``kernel=True`` runs each notebook in a Jupyter kernel instead of the sandbox;
+    ``resume=True`` keeps what an interrupted run already wrote for unchanged files."""
     submissions = label_submissions(paths)
     chosen = None if kernel else choose_isolation(isolation)
     questions = [q.name for q in assignment.questions]
-    todo: queue.Queue = queue.Queue()
-    for position, submission in enumerate(submissions):
-        todo.put((position, submission))
+    digests = {submission.label: file_digest(submission.path) for submission in submissions}
     results: dict[int, SubmissionResult] = {}
     lock = threading.Lock()
+    todo: queue.Queue = queue.Queue()
+    for position, submission in enumerate(submissions):
+        earlier = earlier_result(out_dir, submission.label, assignment.name, digests[submission.label]) \
+            if resume and out_dir is not None else None
+        if earlier is None:
+            todo.put((position, submission))
+        else:
+            results[position] = earlier
+            on_result(earlier)
 
     def work(slot: int) -> None:
         with (KernelEngine() if kernel else Engine(slot, chosen)) as engine:
@@ -60,7 +68,7 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
                 with lock:
                     results[position] = result
                     if out_dir is not None:
-                        write_submission(out_dir, result, questions)
+                        write_submission(out_dir, result, questions, digests[result.submission])
                         done = [results[p] for p in sorted(results)]
                         write_atomic(out_dir / "scores.csv", scores_csv(done, questions))
                     on_result(result)
@@ -70,7 +78,10 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
         thread.start()
     for thread in threads:
         thread.join()
-    return [results[p] for p in sorted(results)]
+    final = [results[p] for p in sorted(results)]
+    if out_dir is not None:
+        write_atomic(out_dir / "scores.csv", scores_csv(final, questions))
+    return final
 
 
 def _grade_one(assignment: Assignment, submission: Submission, engine: Engine,
