@@ -10,7 +10,7 @@ import copy
 
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult
-from autograder.engine.child import perform_call
+from autograder.engine.student_code import perform_call
 
 
 class InProcessCaller:

@@ -34,7 +34,7 @@ _KERNEL_SIDE = """
 def __autograder_answer__(request):
     import base64, io, json, contextlib
     from autograder.engine import protocol
-    from autograder.engine.child import perform_call
+    from autograder.engine.student_code import perform_call
     global __autograder_store__
     try:
         __autograder_store__

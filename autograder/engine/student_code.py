@@ -1,0 +1,218 @@
+"""Run student code in this process: one cell, or one call of a function, and
+describe what happened as plain data (status, message, value, warnings).
+
+Used by the sandboxed child processes, by the Jupyter-kernel engine and by the
+in-notebook self-check. Standard library and NumPy only.
+"""
+
+from __future__ import annotations
+
+import builtins as _builtins
+
+# A private copy of the builtins for this module's functions: student code in
+# the same process that patches builtins (min, all, len...) must not break the
+# grader's side of the conversation.
+__builtins__ = dict(vars(_builtins))
+
+import errno
+import io
+import signal
+import sys
+import traceback
+import warnings
+
+import numpy as np
+
+OUTPUT_CAP = 64 * 1024
+
+
+class CellTimeout(BaseException):
+    """Raised in the student's code when a cell or a call runs too long."""
+
+
+class CappedWriter(io.TextIOBase):
+    """Keeps the first ``cap`` characters written, counts the rest."""
+
+    def __init__(self, cap: int = OUTPUT_CAP):
+        self.cap, self.parts, self.kept, self.dropped = cap, [], 0, 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = self.cap - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def value(self) -> str:
+        note = f"\n[output truncated: {self.dropped} more characters]" if self.dropped else ""
+        return "".join(self.parts) + note
+
+
+class Shell:
+    """Stands in for IPython's shell: the grader runs code, not magics."""
+
+    def __init__(self):
+        self.ignored: list[str] = []
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        self.ignored.append(f"%{name}")
+
+    def run_cell_magic(self, name, line, cell, *args, **kwargs):
+        if name in ("time", "timeit", "capture"):
+            exec(compile(cell, "<magic>", "exec"), sys.modules["__main__"].__dict__)
+        else:
+            self.ignored.append(f"%%{name}")
+
+    def system(self, command, *args, **kwargs):
+        self.ignored.append(f"!{command}")
+
+    getoutput = system
+
+
+def _raise_timeout(signum, frame):
+    raise CellTimeout()
+
+
+def _alarm(seconds: float) -> None:
+    if signal.getsignal(signal.SIGALRM) is not _raise_timeout:  # the student's code may have replaced it
+        signal.signal(signal.SIGALRM, _raise_timeout)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+
+
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def describe_error(error: BaseException, what: str) -> str:
+    """A one-paragraph reason, pointing at the student's cell and line."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
+    inner = frames[-1].name if frames and frames[-1].name != "<module>" else None
+    if isinstance(error, NotImplementedError):
+        if inner and inner != what:
+            return f"{what} failed because {inner} is not implemented yet (it raises NotImplementedError)."
+        return f"{what} is not implemented yet (it raises NotImplementedError)."
+    if isinstance(error, MemoryError):
+        return f"{what} ran out of memory (memory limit)."
+    if isinstance(error, RecursionError):
+        return f"{what} recursed too deeply (RecursionError)."
+    if isinstance(error, BlockingIOError) or (isinstance(error, OSError) and error.errno == errno.EAGAIN):
+        return f"{what} could not start another process (process limit)."
+    if isinstance(error, OSError) and error.errno == errno.EFBIG:
+        return f"{what} wrote a file larger than allowed (file size limit)."
+    where = f" ({frames[-1].filename.strip('<>')}, line {frames[-1].lineno})" if frames else ""
+    if inner and inner != what:
+        where = f" in {inner}{where}"
+    text = str(error)
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return f"{what} raised {type(error).__name__}{where}: {text}"
+
+
+def error_kind(error: BaseException) -> str:
+    """What went wrong, in the grader's own words (hidden tests show only this)."""
+    for kind, test in (("not_implemented", lambda e: isinstance(e, NotImplementedError)),
+                       ("memory", lambda e: isinstance(e, MemoryError)),
+                       ("recursion", lambda e: isinstance(e, RecursionError)),
+                       ("process_limit", lambda e: isinstance(e, OSError) and e.errno == errno.EAGAIN),
+                       ("file_limit", lambda e: isinstance(e, OSError) and e.errno == errno.EFBIG)):
+        if test(error):
+            return kind
+    return f"exception:{type(error).__name__}"
+
+
+def error_place(error: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
+    return f"{frames[-1].filename.strip('<>')}, line {frames[-1].lineno}" if frames else ""
+
+
+def perform_call(function, args: tuple, keep_args: bool, timeout: float | None = None) -> dict:
+    """Call a student function and describe what happened, as plain data."""
+    name = getattr(function, "__name__", "the function")
+    reply: dict = {"error": None, "warnings": [], "aliases": []}
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+        warnings.simplefilter("always")
+        try:
+            if timeout:
+                _alarm(timeout)
+            try:
+                value = function(*args)
+            finally:
+                if timeout:
+                    _disarm()
+        except CellTimeout:
+            reply["error"] = f"{name} did not return within {timeout:.3g} s (call time limit)."
+            reply["kind"] = "timeout"
+            return reply
+        except BaseException as error:  # SystemExit, KeyboardInterrupt: the student's problem, not ours
+            reply["error"] = describe_error(error, name)
+            reply["kind"], reply["where"] = error_kind(error), error_place(error)
+            return reply
+    reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
+    reply["value"] = value
+    if keep_args:  # asked for by purity checks only: finding views costs time on every call
+        reply["args_after"] = args
+        reply["aliases"] = _aliases(value, args)
+    return reply
+
+
+def _aliases(value, args) -> list[str]:
+    inputs = [a for a in _leaves(args) if isinstance(a, np.ndarray)]
+    found = []
+    for path, leaf in _paths(value, "result"):
+        if isinstance(leaf, np.ndarray) and any(np.shares_memory(leaf, a) for a in inputs):
+            found.append(path)
+    return found
+
+
+def _leaves(value):
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _paths(value, path):
+    if type(value) in (tuple, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, f"{path}[{i}]")
+    elif type(value) is dict:
+        for k, v in value.items():
+            yield from _paths(v, f"{path}[{k!r}]")
+    else:
+        yield path, value
+
+
+def run_cell(namespace: dict, source: str, index: int, timeout: float) -> dict:
+    """Execute one cell; a timeout interrupts it like a kernel interrupt."""
+    out = CappedWriter()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out
+    status, message = "ok", ""
+    try:
+        code = compile(source, f"<cell {index}>", "exec")
+    except SyntaxError as error:
+        sys.stdout, sys.stderr = saved
+        return {"status": "syntax", "message": f"SyntaxError in cell {index}, line {error.lineno}: {error.msg}",
+                "output": ""}
+    try:
+        _alarm(timeout)
+        try:
+            exec(code, namespace)
+        finally:
+            _disarm()
+    except CellTimeout:
+        status, message = "timeout", f"cell {index} was interrupted after {timeout:.3g} s (cell time limit)."
+    except BaseException as error:
+        status, message = "error", describe_error(error, f"cell {index}")
+    finally:
+        sys.stdout, sys.stderr = saved
+    if out.dropped:
+        message = (message + " " if message else "") + (
+            f"cell {index} printed more than {out.cap // 1024} KB; the rest was dropped (output limit).")
+    return {"status": status, "message": message, "output": out.value()}
