@@ -16,6 +16,8 @@ from autograder.engine.kernel import KernelEngine
 from autograder.engine.session import Engine, Limits
 from autograder.notebook.read import assignment_of
 from autograder.outputs.feedback import print_case_results, question_table
+from autograder.outputs.files import scores_csv, write_atomic
+from autograder.outputs.gradebook import latest_scores
 from autograder.scoring.batch import grade_batch
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook
@@ -57,16 +59,32 @@ def check(notebook: Path, question: str | None, assignment: str | None, kernel: 
 @click.option("--isolation", type=click.Choice(["auto", "bwrap", "process"]), default="auto", show_default=True)
 @click.option("--kernel", is_flag=True, help="Run each notebook in a Jupyter kernel (slower, no sandbox).")
 @click.option("--resume", is_flag=True, help="Keep results an interrupted run already wrote for unchanged files.")
+@click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file that keeps every attempt (a regrade adds, never overwrites).")
 def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: int, isolation: str,
-          kernel: bool, resume: bool) -> None:
+          kernel: bool, resume: bool, gradebook: Path | None) -> None:
     """Grade submissions (notebooks, or folders of them) with all tests."""
     spec = _load(assignment)
     paths = _expand(submissions)
-    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel, resume=resume)
+    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel, resume=resume,
+                                   gradebook=gradebook)
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
     console.print(_summary_table(results, questions))
     console.print(f"Wrote {out_dir / 'scores.csv'} and {len(results)} results.json files.")
+
+
+@main.command()
+@click.argument("gradebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("assignment")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file to write: the latest attempt of every submission.")
+def export(gradebook: Path, assignment: str, out_file: Path) -> None:
+    """Export the latest score of every submission from a gradebook to CSV."""
+    spec = _load(assignment, with_solutions=False)
+    results = latest_scores(gradebook, assignment)
+    write_atomic(out_file, scores_csv(results, [q.name for q in spec.questions]))
+    console.print(f"Wrote {len(results)} rows to {out_file}.")
 
 
 @main.command()
@@ -134,13 +152,13 @@ def _expand(items: tuple[Path, ...]) -> list[Path]:
 
 
 def _grade_with_progress(spec, paths: list[Path], out_dir: Path, jobs: int, isolation: str,
-                         limits: Limits | None = None, kernel: bool = False,
-                         resume: bool = False) -> list[SubmissionResult]:
+                         limits: Limits | None = None, kernel: bool = False, resume: bool = False,
+                         gradebook: Path | None = None) -> list[SubmissionResult]:
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(paths))
         results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits, kernel=kernel,
-                              resume=resume,
+                              resume=resume, gradebook=gradebook,
                               on_result=lambda result: progress.advance(task))
     notes = {note for result in results for note in result.notes if note.startswith("WARNING")}
     for note in notes:

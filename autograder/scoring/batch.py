@@ -13,6 +13,7 @@ from autograder.engine.kernel import KernelEngine
 from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
 from autograder.outputs.files import earlier_result, file_digest, scores_csv, write_atomic, write_submission
+from autograder.outputs.gradebook import record
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook, zero_result
 from autograder.spec import Assignment
@@ -36,11 +37,12 @@ def label_submissions(paths: list[Path]) -> list[Submission]:
 
 def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None = None, *, jobs: int = 2,
                 isolation: str = "auto", include_hidden: bool = True, limits: Limits | None = None,
-                kernel: bool = False, resume: bool = False,
+                kernel: bool = False, resume: bool = False, gradebook: Path | None = None,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None) -> list[SubmissionResult]:
     """Grade every path; each result is written the moment it is known.
     ``kernel=True`` runs each notebook in a Jupyter kernel instead of the sandbox;
-    ``resume=True`` keeps what an interrupted run already wrote for unchanged files."""
+    ``resume=True`` keeps what an interrupted run already wrote for unchanged files;
+    ``gradebook`` names a SQLite file that gets every new attempt added."""
     submissions = label_submissions(paths)
     chosen = None if kernel else choose_isolation(isolation)
     questions = [q.name for q in assignment.questions]
@@ -69,6 +71,8 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
                     results[position] = result
                     if out_dir is not None:
                         write_submission(out_dir, result, questions, digests[result.submission])
+                    if gradebook is not None:
+                        record(gradebook, result, digests[result.submission])
                         done = [results[p] for p in sorted(results)]
                         write_atomic(out_dir / "scores.csv", scores_csv(done, questions))
                     on_result(result)
