@@ -10,18 +10,21 @@ from autograder.scoring.results import CaseResult, SubmissionResult
 
 
 def print_case_results(results: list[CaseResult], console: Console | None = None) -> None:
+    """One block of text (one output in a notebook): PASS/FAIL per case, and
+    under each failure what to fix."""
     console = console or Console()
     if not results:
         console.print("No tests ran.")
         return
+    lines = []
     for case in results:
         mark = "[green]PASS[/green]" if case.passed else "[red]FAIL[/red]"
-        console.print(f"{mark} {escape(case.question)}: {escape(case.name)}", highlight=False)
+        lines.append(f"{mark} {escape(case.question)}: {escape(case.name)}")
         if not case.passed and case.message:
-            for line in case.message.splitlines():
-                console.print(f"     {line}", highlight=False, markup=False)
+            lines += [f"     {escape(line)}" for line in case.message.splitlines()]
     passed = sum(case.passed for case in results)
-    console.print(f"{passed} of {len(results)} checks passed.")
+    lines.append(f"{passed} of {len(results)} checks passed.")
+    console.print("\n".join(lines), highlight=False)
 
 
 def question_table(result: SubmissionResult, questions: list[str]) -> Table:

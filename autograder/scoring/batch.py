@@ -71,10 +71,10 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
                     results[position] = result
                     if out_dir is not None:
                         write_submission(out_dir, result, questions, digests[result.submission])
-                    if gradebook is not None:
-                        record(gradebook, result, digests[result.submission])
                         done = [results[p] for p in sorted(results)]
                         write_atomic(out_dir / "scores.csv", scores_csv(done, questions))
+                    if gradebook is not None:
+                        record(gradebook, result, digests[result.submission])
                     on_result(result)
 
     threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
