@@ -24,7 +24,7 @@ from nbclient.exceptions import DeadKernelError
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult
 from autograder.engine.sandbox import Isolation
-from autograder.engine.session import GRACE, Limits, ProcessLost, _call_result
+from autograder.engine.session import GRACE, Limits, ProcessLost, call_result_from
 
 KERNEL_WARNING = ("WARNING: the kernel engine runs student code in a Jupyter kernel without a sandbox; "
                   "use it to cross-check the default engine, not for untrusted submissions.")
@@ -161,7 +161,7 @@ class KernelRun:
             reply_blobs = [base64.b64decode(b) for b in header.pop("blobs", [])]
         except (ValueError, TypeError, AttributeError):
             return CallResult(error=f"{name} returned a value the grader cannot read.")
-        return _call_result(name, header, reply_blobs)
+        return call_result_from(name, header, reply_blobs)
 
     def _execute_quietly(self, code: str, timeout: float) -> str:
         chunks: list[str] = []

@@ -229,7 +229,7 @@ class Run:
                 return CallResult(error=f"{name} did not return within {timeout:.3g} s ({limit}).")
             return CallResult(error=f"{name} ended its process instead of returning "
                                     f"(os._exit, a crash or a limit: {lost}).")
-        result = _call_result(name, header, reply_blobs)
+        result = call_result_from(name, header, reply_blobs)
         if result.error and "(call time limit)" in result.error and timeout < self.limits.call_timeout:
             result.error = (f"{name} did not return before the submission used up its total time limit "
                             f"({self.limits.total_timeout:g} s).")
@@ -259,7 +259,7 @@ class Run:
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
             return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
-        return [_call_result(name, reply if isinstance(reply, dict) else {"error": "unreadable"}, reply_blobs)
+        return [call_result_from(name, reply if isinstance(reply, dict) else {"error": "unreadable"}, reply_blobs)
                 for (name, _), reply in zip(requests, replies)]
 
     def _worker(self) -> Channel:
@@ -341,7 +341,7 @@ def brief_error(name: str, header: dict) -> str:
 BUILTIN_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
 
 
-def _call_result(name: str, header: dict, blobs: list[bytes]) -> CallResult:
+def call_result_from(name: str, header: dict, blobs: list[bytes]) -> CallResult:
     try:
         if header.get("error"):
             return CallResult(error=str(header["error"])[:2000], brief=brief_error(name, header))
