@@ -252,7 +252,7 @@ def serve_zygote(sock: socket.socket) -> None:
     libc = ctypes.CDLL(None)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back to us to be reaped
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: student processes cannot ptrace the zygote
-    protocol.send(sock, {"ready": True, "pid": os.getpid()})
+    protocol.send(sock, {"ready": True})
     template, workdir = None, None
     while True:
         try:

@@ -85,7 +85,6 @@ class KernelEngine:
 class KernelRun:
     limits: Limits
     started: float = field(default_factory=time.monotonic)
-    notes: list[str] = field(default_factory=list)
     _ran: list[tuple[int, str]] = field(default_factory=list)
 
     def __post_init__(self):

@@ -185,7 +185,6 @@ class Run:
     limits: Limits
     started: float = field(default_factory=time.monotonic)
     worker: Channel | None = None
-    notes: list[str] = field(default_factory=list)
 
     def remaining(self) -> float:
         return self.limits.total_timeout - (time.monotonic() - self.started)

@@ -12,14 +12,12 @@ from autograder.spec import Assignment
 
 def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool = True,
                 only: str | None = None, source_of: Callable[[str], str | None] = lambda name: None,
-                tampered: tuple[int, ...] = (),
-                before_question: Callable[[str], None] = lambda name: None) -> list[CaseResult]:
+                tampered: tuple[int, ...] = ()) -> list[CaseResult]:
     """Every case of every question (or of ``only``), scored all-or-nothing."""
     reference = ReferenceCaller(assignment.reference) if assignment.reference else None
     questions = [assignment.question(only)] if only else assignment.questions
     results = []
     for question in questions:
-        before_question(question.name)
         for case in question.cases:
             if case.hidden and not include_hidden:
                 continue

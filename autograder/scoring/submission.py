@@ -64,7 +64,6 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
                                 "flagged for review; purity and stability are not credited")
         result.cases = grade_cases(assignment, run, include_hidden=include_hidden, only=only, source_of=source_of,
                                    tampered=tampered)
-        result.notes += run.notes
     except Exception:
         run.close()
         raise
