@@ -34,7 +34,7 @@ import sys
 import tempfile
 
 from autograder.engine import protocol
-from autograder.engine.student_code import Shell, perform_call, run_cell
+from autograder.engine.student_code import Shell, answer_call, run_cell
 
 # Imported once in the zygote so that every submission starts with them loaded.
 # Under process isolation this also matters for correctness: the student's uid
@@ -82,7 +82,7 @@ def _reap() -> None:
 
 
 def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleStore) -> None:
-    """Answer calls: one per message, or a batch (``calls``) in one message."""
+    """Answer calls, a batch (``calls``) per message: one round trip for many."""
     _die_with_parent()
     me = os.getpid()
     while True:
@@ -90,37 +90,13 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
             header, blobs = protocol.receive(sock)
         except (EOFError, OSError):
             return
+        calls = header.get("calls")
         out_blobs: list[bytes] = []
-        if "calls" in header:
-            replies = [_answer(request, blobs, out_blobs, namespace, store, header.get("timeout"), me)
-                       for request in header["calls"]]
-            protocol.send(sock, {"replies": replies}, out_blobs)
-        else:
-            protocol.send(sock, _answer(header, blobs, out_blobs, namespace, store, header.get("timeout"), me),
-                          out_blobs)
-
-
-def _answer(request: dict, blobs: list[bytes], out_blobs: list[bytes], namespace: dict,
-            store: protocol.HandleStore, timeout: float | None, me: int) -> dict:
-    name = str(request.get("name"))
-    try:
-        args = protocol.decode(request["args"], blobs, store)
-    except Exception as error:
-        return {"error": f"could not receive the arguments: {error}"}
-    function = namespace.get(name)
-    if not callable(function):
-        return {"error": f"{name} is not defined as a function in your notebook.", "kind": "undefined"}
-    reply = perform_call(function, tuple(args), request.get("keep_args", False), timeout)
-    _only_me(me)
-    mark = len(out_blobs)
-    try:
-        for key in ("value", "args_after"):
-            if key in reply:
-                reply[key] = protocol.encode(reply[key], out_blobs, store)
-    except Exception as error:
-        del out_blobs[mark:]
-        reply = {"error": f"{name} returned a value the grader cannot read: {error}", "kind": "unreadable"}
-    return reply
+        replies = []
+        for request in calls if isinstance(calls, list) else []:
+            replies.append(answer_call(request, blobs, out_blobs, namespace, store, header.get("timeout")))
+            _only_me(me)
+        protocol.send(sock, {"replies": replies}, out_blobs)
 
 
 def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:

@@ -34,7 +34,7 @@ _KERNEL_SIDE = """
 def __autograder_answer__(request):
     import base64, io, json, contextlib
     from autograder.engine import protocol
-    from autograder.engine.student_code import perform_call
+    from autograder.engine.student_code import answer_call
     global __autograder_store__
     try:
         __autograder_store__
@@ -42,21 +42,10 @@ def __autograder_answer__(request):
         __autograder_store__ = protocol.HandleStore()
     header = json.loads(base64.b64decode(request))
     blobs = [base64.b64decode(b) for b in header.pop("blobs")]
-    function = get_ipython().user_ns.get(header["name"])
     out_blobs = []
-    if not callable(function):
-        reply = {"error": header["name"] + " is not defined as a function in your notebook."}
-    else:
-        args = protocol.decode(header["args"], blobs, __autograder_store__)
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            reply = perform_call(function, tuple(args), header["keep_args"], header["timeout"])
-        try:
-            for key in ("value", "args_after"):
-                if key in reply:
-                    reply[key] = protocol.encode(reply[key], out_blobs, __autograder_store__)
-        except Exception as error:
-            reply = {"error": header["name"] + " returned a value the grader cannot read: " + str(error)}
-            out_blobs = []
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        reply = answer_call(header, blobs, out_blobs, get_ipython().user_ns, __autograder_store__,
+                            header["timeout"])
     reply["blobs"] = [base64.b64encode(b).decode() for b in out_blobs]
     print("@@autograder@@" + base64.b64encode(json.dumps(reply).encode()).decode() + "@@")
 """

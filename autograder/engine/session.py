@@ -204,44 +204,21 @@ class Run:
         return header
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
-        if self.remaining() <= 0:
-            return CallResult(error=f"not run: the submission used up its total time limit "
-                                    f"({self.limits.total_timeout:g} s).")
-        timeout = min(self.limits.call_timeout, self.remaining())
-        blobs: list[bytes] = []
-        try:
-            encoded = protocol.encode(tuple(args), blobs)
-        except TypeError as error:
-            return CallResult(error=f"could not send the arguments: {error}")
-        try:
-            worker = self._worker()
-        except ProcessLost as lost:
-            return CallResult(error=f"{name} could not be called: {lost}.")
-        try:
-            header, reply_blobs = worker.request({"name": name, "args": encoded, "keep_args": keep_args,
-                                                  "timeout": timeout}, blobs, timeout=timeout + GRACE)
-        except ProcessLost as lost:
-            self._drop_worker()
-            if str(lost) == "timeout":
-                limit = ("call time limit" if timeout >= self.limits.call_timeout else
-                         f"the submission's total time limit of {self.limits.total_timeout:g} s")
-                return CallResult(error=f"{name} did not return within {timeout:.3g} s ({limit}).")
-            return CallResult(error=f"{name} ended its process instead of returning "
-                                    f"(os._exit, a crash or a limit: {lost}).")
-        result = call_result_from(name, header, reply_blobs)
-        if result.error and "(call time limit)" in result.error and timeout < self.limits.call_timeout:
-            result.error = (f"{name} did not return before the submission used up its total time limit "
-                            f"({self.limits.total_timeout:g} s).")
-        return result
+        return self._calls([(name, args)], keep_args)[0]
 
     def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
         """Several calls in one round trip (a numerical derivative's evaluations)."""
-        if self.remaining() <= 0 or len(requests) < 2:
-            return [self.call(name, args) for name, args in requests]
+        return self._calls(requests, keep_args=False)
+
+    def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool) -> list[CallResult]:
+        if self.remaining() <= 0:
+            return [CallResult(error=f"not run: the submission used up its total time limit "
+                                     f"({self.limits.total_timeout:g} s).") for _ in requests]
         timeout = min(self.limits.call_timeout, self.remaining())
         blobs: list[bytes] = []
         try:
-            calls = [{"name": name, "args": protocol.encode(tuple(args), blobs)} for name, args in requests]
+            calls = [{"name": name, "args": protocol.encode(tuple(args), blobs), "keep_args": keep_args}
+                     for name, args in requests]
         except TypeError as error:
             return [CallResult(error=f"could not send the arguments: {error}") for _ in requests]
         try:
@@ -253,13 +230,27 @@ class Run:
                                                  timeout=min(timeout * len(calls), self.remaining()) + GRACE)
         except ProcessLost as lost:
             self._drop_worker()
-            why = "did not return in time (call time limit)" if str(lost) == "timeout" else "ended its process"
-            return [CallResult(error=f"{name} {why}.") for name, _ in requests]
+            return [self._lost(name, lost, timeout) for name, _ in requests]
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
             return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
-        return [call_result_from(name, reply if isinstance(reply, dict) else {"error": "unreadable"}, reply_blobs)
+        return [self._within_total_time(name, timeout, call_result_from(name, reply, reply_blobs))
                 for (name, _), reply in zip(requests, replies)]
+
+    def _lost(self, name: str, lost: ProcessLost, timeout: float) -> CallResult:
+        if str(lost) == "timeout":
+            limit = ("call time limit" if timeout >= self.limits.call_timeout else
+                     f"the submission's total time limit of {self.limits.total_timeout:g} s")
+            return CallResult(error=f"{name} did not return within {timeout:.3g} s ({limit}).")
+        return CallResult(error=f"{name} ended its process instead of returning "
+                                f"(os._exit, a crash or a limit: {lost}).")
+
+    def _within_total_time(self, name: str, timeout: float, result: CallResult) -> CallResult:
+        """A call cut short because the submission's time ran out says so."""
+        if result.error and "(call time limit)" in result.error and timeout < self.limits.call_timeout:
+            result.error = (f"{name} did not return before the submission used up its total time limit "
+                            f"({self.limits.total_timeout:g} s).")
+        return result
 
     def _worker(self) -> Channel:
         if self.worker is None:
@@ -340,7 +331,9 @@ def brief_error(name: str, header: dict) -> str:
 BUILTIN_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
 
 
-def call_result_from(name: str, header: dict, blobs: list[bytes]) -> CallResult:
+def call_result_from(name: str, header, blobs: list[bytes]) -> CallResult:
+    if not isinstance(header, dict):
+        return CallResult(error=BRIEF["unreadable"].format(name=name))
     try:
         if header.get("error"):
             return CallResult(error=str(header["error"])[:2000], brief=brief_error(name, header))

@@ -2,7 +2,7 @@
 describe what happened as plain data (status, message, value, warnings).
 
 Used by the sandboxed child processes, by the Jupyter-kernel engine and by the
-in-notebook self-check. Standard library and NumPy only.
+in-notebook self-check. Standard library, NumPy and the wire format only.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import traceback
 import warnings
 
 import numpy as np
+
+from autograder.engine import protocol
 
 OUTPUT_CAP = 64 * 1024
 
@@ -216,3 +218,27 @@ def run_cell(namespace: dict, source: str, index: int, timeout: float) -> dict:
         message = (message + " " if message else "") + (
             f"cell {index} printed more than {out.cap // 1024} KB; the rest was dropped (output limit).")
     return {"status": status, "message": message, "output": out.value()}
+
+
+def answer_call(request: dict, blobs: list[bytes], out_blobs: list[bytes], namespace: dict,
+                store: protocol.HandleStore, timeout: float | None) -> dict:
+    """One call request as it arrives on the wire, answered as it leaves:
+    arguments decoded, the function called, its value encoded into ``out_blobs``."""
+    name = str(request.get("name"))
+    try:
+        args = protocol.decode(request["args"], blobs, store)
+    except Exception as error:
+        return {"error": f"could not receive the arguments: {error}"}
+    function = namespace.get(name)
+    if not callable(function):
+        return {"error": f"{name} is not defined as a function in your notebook.", "kind": "undefined"}
+    reply = perform_call(function, tuple(args), request.get("keep_args", False), timeout)
+    mark = len(out_blobs)
+    try:
+        for key in ("value", "args_after"):
+            if key in reply:
+                reply[key] = protocol.encode(reply[key], out_blobs, store)
+    except Exception as error:
+        del out_blobs[mark:]
+        reply = {"error": f"{name} returned a value the grader cannot read: {error}", "kind": "unreadable"}
+    return reply
