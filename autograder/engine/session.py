@@ -128,13 +128,11 @@ class Engine:
         header = {"op": "start", "limits": {"uid": self.uid, "memory_mb": limits.memory_mb,
                                             "processes": limits.processes, "file_mb": limits.file_mb,
                                             "cpu_seconds": int(limits.total_timeout) + 5}}
+        zygote = Channel(self._sock, -1)  # the zygote's own process is ours to stop, not to signal
         try:
-            zygote = Channel(self._sock, -1)
-            zygote.sock.settimeout(30)
-            protocol.send(self._sock, header)
-            protocol.receive(self._sock)
+            zygote.request(header, timeout=30)
             template = zygote.receive_channel(30)
-        except (ProcessLost, EOFError, OSError, protocol.ProtocolError):
+        except ProcessLost:
             self._stop()  # the zygote was killed (by a student?): start afresh next time
             raise EngineError("the sandbox stopped answering") from None
         return Run(self, template, limits)

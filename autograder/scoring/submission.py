@@ -64,11 +64,9 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
                                 "flagged for review; purity and stability are not credited")
         result.cases = grade_cases(assignment, run, include_hidden=include_hidden, only=only, source_of=source_of,
                                    tampered=tampered)
-    except Exception:
+    finally:
         run.close()
-        raise
-    run.close()
-    result.seconds = time.monotonic() - start if start is not None else 0.0
+    result.seconds = time.monotonic() - start
     return result
 
 
