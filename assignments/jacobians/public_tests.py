@@ -130,38 +130,44 @@ def agrees(analytic, key, function, wrt, output_ndim):
                             layout=numerator_layout(output_ndim), label=f"{analytic.text}[{key!r}]")
 
 
-def linreg_derivative_cases(chain, hidden=False, where="the lecture's data"):
-    """Every linear-regression Jacobian and gradient against central differences."""
-    pieces = [
-        ("linreg_jacobians", LIN_JACOBIANS, "dJ_dJ0", LIN_J_OF_J0, LIN_J0_AT, 0),
-        ("linreg_jacobians", LIN_JACOBIANS, "dJ0_dPred", LIN_J0_OF_PRED, LIN_PRED_AT, 2),
-        ("linreg_jacobians", LIN_JACOBIANS, "dPred_dW", LIN_PRED_OF_WB, W_AT, 2),
-        ("linreg_jacobians", LIN_JACOBIANS, "dPred_db", LIN_PRED_OF_WB, B_AT, 2),
-        ("linreg_backprop", LIN_GRADIENTS, "dJ_dPred", LIN_J_OF_PRED, LIN_PRED_AT, 0),
-        ("linreg_backprop", LIN_GRADIENTS, "dJ_dW", LIN_J_OF_WB, W_AT, 0),
-        ("linreg_backprop", LIN_GRADIENTS, "dJ_db", LIN_J_OF_WB, B_AT, 0),
-    ]
+# (question, analytic Program, key of its result, function differentiated, input varied, output ndim)
+LIN_DERIVATIVES = [
+    ("linreg_jacobians", LIN_JACOBIANS, "dJ_dJ0", LIN_J_OF_J0, LIN_J0_AT, 0),
+    ("linreg_jacobians", LIN_JACOBIANS, "dJ0_dPred", LIN_J0_OF_PRED, LIN_PRED_AT, 2),
+    ("linreg_jacobians", LIN_JACOBIANS, "dPred_dW", LIN_PRED_OF_WB, W_AT, 2),
+    ("linreg_jacobians", LIN_JACOBIANS, "dPred_db", LIN_PRED_OF_WB, B_AT, 2),
+    ("linreg_backprop", LIN_GRADIENTS, "dJ_dPred", LIN_J_OF_PRED, LIN_PRED_AT, 0),
+    ("linreg_backprop", LIN_GRADIENTS, "dJ_dW", LIN_J_OF_WB, W_AT, 0),
+    ("linreg_backprop", LIN_GRADIENTS, "dJ_db", LIN_J_OF_WB, B_AT, 0),
+]
+LOG_DERIVATIVES = [
+    ("logreg_jacobians", LOG_JACOBIANS, "dJ_dJ0", LOG_J_OF_J0, LOG_J0_AT, 0),
+    ("logreg_jacobians", LOG_JACOBIANS, "dJ0_dPred", LOG_J0_OF_PRED, LOG_PRED_AT, 2),
+    ("logreg_jacobians", LOG_JACOBIANS, "dPred_dZ", LOG_PRED_OF_Z, LOG_Z_AT, 2),
+    ("logreg_jacobians", LOG_JACOBIANS, "dZ_dW", LOG_Z_OF_WB, W_AT, 2),
+    ("logreg_jacobians", LOG_JACOBIANS, "dZ_db", LOG_Z_OF_WB, B_AT, 2),
+    ("logreg_backprop", LOG_GRADIENTS, "dJ_dPred", LOG_J_OF_PRED, LOG_PRED_AT, 0),
+    ("logreg_backprop", LOG_GRADIENTS, "dJ_dZ", LOG_J_OF_Z, LOG_Z_AT, 0),
+    ("logreg_backprop", LOG_GRADIENTS, "dJ_dW", LOG_J_OF_WB, W_AT, 0),
+    ("logreg_backprop", LOG_GRADIENTS, "dJ_db", LOG_J_OF_WB, B_AT, 0),
+]
+
+
+def derivative_cases(pieces, chain, hidden=False, where="the lecture's data"):
+    """Every Jacobian and gradient of a chain against central differences."""
     return [(question, Case(f"{key} agrees with central differences of {function.text} on {where}", chain,
                             agrees(analytic, key, function, wrt, ndim), hidden=hidden))
             for question, analytic, key, function, wrt, ndim in pieces]
+
+
+def linreg_derivative_cases(chain, hidden=False, where="the lecture's data"):
+    """Every linear-regression Jacobian and gradient against central differences."""
+    return derivative_cases(LIN_DERIVATIVES, chain, hidden, where)
 
 
 def logreg_derivative_cases(chain, hidden=False, where="the lecture's data"):
     """Every logistic-regression Jacobian and gradient against central differences."""
-    pieces = [
-        ("logreg_jacobians", LOG_JACOBIANS, "dJ_dJ0", LOG_J_OF_J0, LOG_J0_AT, 0),
-        ("logreg_jacobians", LOG_JACOBIANS, "dJ0_dPred", LOG_J0_OF_PRED, LOG_PRED_AT, 2),
-        ("logreg_jacobians", LOG_JACOBIANS, "dPred_dZ", LOG_PRED_OF_Z, LOG_Z_AT, 2),
-        ("logreg_jacobians", LOG_JACOBIANS, "dZ_dW", LOG_Z_OF_WB, W_AT, 2),
-        ("logreg_jacobians", LOG_JACOBIANS, "dZ_db", LOG_Z_OF_WB, B_AT, 2),
-        ("logreg_backprop", LOG_GRADIENTS, "dJ_dPred", LOG_J_OF_PRED, LOG_PRED_AT, 0),
-        ("logreg_backprop", LOG_GRADIENTS, "dJ_dZ", LOG_J_OF_Z, LOG_Z_AT, 0),
-        ("logreg_backprop", LOG_GRADIENTS, "dJ_dW", LOG_J_OF_WB, W_AT, 0),
-        ("logreg_backprop", LOG_GRADIENTS, "dJ_db", LOG_J_OF_WB, B_AT, 0),
-    ]
-    return [(question, Case(f"{key} agrees with central differences of {function.text} on {where}", chain,
-                            agrees(analytic, key, function, wrt, ndim), hidden=hidden))
-            for question, analytic, key, function, wrt, ndim in pieces]
+    return derivative_cases(LOG_DERIVATIVES, chain, hidden, where)
 
 
 def linreg_shapes(n, l):
