@@ -232,7 +232,7 @@ class Run:
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
             return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
-        return [self._within_total_time(name, timeout, call_result_from(name, reply, reply_blobs))
+        return [self._within_total_time(name, timeout, reply, call_result_from(name, reply, reply_blobs))
                 for (name, _), reply in zip(requests, replies)]
 
     def _lost(self, name: str, lost: ProcessLost, timeout: float) -> CallResult:
@@ -243,9 +243,10 @@ class Run:
         return CallResult(error=f"{name} ended its process instead of returning "
                                 f"(os._exit, a crash or a limit: {lost}).")
 
-    def _within_total_time(self, name: str, timeout: float, result: CallResult) -> CallResult:
+    def _within_total_time(self, name: str, timeout: float, reply, result: CallResult) -> CallResult:
         """A call cut short because the submission's time ran out says so."""
-        if result.error and "(call time limit)" in result.error and timeout < self.limits.call_timeout:
+        timed_out = isinstance(reply, dict) and reply.get("kind") == "timeout"
+        if timed_out and timeout < self.limits.call_timeout:
             result.error = (f"{name} did not return before the submission used up its total time limit "
                             f"({self.limits.total_timeout:g} s).")
         return result
