@@ -102,3 +102,12 @@ def test_the_student_process_runs_without_the_grader_environment(engine, monkeyp
         assert "GRADER_SECRET" not in run.call("env", ()).value
     finally:
         run.close()
+
+
+def test_a_call_cut_short_by_the_total_time_names_that_limit(engine):
+    run, _ = run_cells(engine, "import time\ndef nap():\n    time.sleep(100)",
+                       limits=Limits(cell_timeout=0.5, call_timeout=5, total_timeout=1.5))
+    try:
+        assert "total time limit (1.5 s)" in run.call("nap", ()).error
+    finally:
+        run.close()
