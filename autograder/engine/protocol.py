@@ -90,9 +90,9 @@ def encode(value, blobs: list[bytes], store: HandleStore | None = None, depth: i
         return value
     if isinstance(value, np.bool_):
         return bool(value)
-    if isinstance(value, int) and type(value) in (int,):
+    if type(value) is int:
         return value
-    if isinstance(value, float) and type(value) in (float, np.float64):
+    if type(value) in (float, np.float64):
         return {"float": repr(float(value))}
     if isinstance(value, np.generic) and value.dtype.kind in "iuf":
         value = np.asarray(value)
