@@ -55,10 +55,18 @@ class Program:
     """A composition of contract functions, run the same way on the student's
     functions and on the reference: ``fn(m, *inputs)`` where ``m`` exposes the
     contract functions as attributes. ``text`` is what the student is shown,
-    e.g. ``"compute_gradient(X, predict(X, theta), y)"``."""
+    e.g. ``"compute_gradient(X, predict(X, theta), y)"``.
+
+    When grading, only the question's own function comes from the student and
+    every other contract function from the reference (CURRICULUM: "each
+    question is scored on its own function"). ``together`` names functions
+    that must come from the same submission as the question's own, because
+    they hand each other opaque values (``mlp_forward``'s cache for
+    ``mlp_backward``)."""
 
     text: str
     fn: Callable[..., Any]
+    together: tuple[str, ...] = ()
 
 
 Call = str | Program
@@ -94,12 +102,15 @@ class Question:
 @dataclass(frozen=True)
 class Mistake:
     """A typical wrong answer: replacing ``function`` in a correct notebook by
-    ``source`` must lose points on the question ``targets``."""
+    ``source`` must lose points on the question ``targets``, and may lose
+    points only where the rule of CURRICULUM allows (see
+    ``scoring.isolation``) or where ``may_also_cost`` says, with a reason."""
 
     name: str
     function: str
     source: str
     targets: str
+    may_also_cost: tuple[str, ...] = ()
 
 
 @dataclass
@@ -158,12 +169,17 @@ class MistakeLibrary(list):
     a reference-filled notebook; ``targets`` defaults to the function's name.
     """
 
-    def add(self, name: str, targets: str | None = None):
+    def add(self, name: str, targets: str | None = None, may_also_cost: tuple[str, ...] = ()):
         def register(function):
-            self.append(Mistake(name, function.__name__, function_source(function), targets or function.__name__))
+            self.append(Mistake(name, function.__name__, function_source(function), targets or function.__name__,
+                                tuple(may_also_cost)))
             return function
 
         return register
+
+    def add_source(self, name: str, function: str, source: str) -> None:
+        """A mistake no function can hold: a cell that does not even compile."""
+        self.append(Mistake(name, function, source, function))
 
 
 def function_source(function) -> str:

@@ -452,22 +452,24 @@ A `while` loop whose condition may never become false needs a safety cap. Write 
 
 for at most `max_iters` iterations:
 1. compute $J$ at the current $(\mathbf{w}, b)$ and append it to `losses`;
-2. if $J \le \varepsilon$ (`eps`), stop;
-3. if this was iteration number `max_iters`, stop as well;
-4. otherwise take one step with your vectorized gradients (`lr` is $\alpha$).
+2. if $J \le \varepsilon$ (`eps`), stop without stepping;
+3. otherwise take one step with your vectorized gradients (`lr` is $\alpha$).
 
-So `len(losses)` is the number of times $J$ was computed, and the returned `w`, `b` are the values at which
-the last loss `losses[-1]` was computed: no step is taken after the last evaluation. With `max_iters = 1` you
-get the starting point back and one loss. Return a new `w`; do not change the caller's array in place.
+So `losses[k]` is $J$ before step $k$, and `len(losses)` is the number of times $J$ was computed. The returned
+`w`, `b` are the values when the loop ends: if $J \le \varepsilon$ was found, the values at which that $J$ was
+computed; if the loop ran out of iterations, the values after the last step, which is taken after the last
+evaluation too (`max_iters` evaluations and `max_iters` steps). With `max_iters = 1` and a loss above
+$\varepsilon$ you get one loss and the point after one step. Return a new `w`; do not change the caller's
+array in place.
 """),
     code('''
 def gradient_descent(X, y, w, b, lr, eps, max_iters):
     """Vectorized gradient descent on the mean binary cross-entropy.
 
     X: (M, N); y: (M,); w: (N,) starting weights; b: starting bias (a number);
-    lr: learning rate alpha; eps: stop as soon as J <= eps; max_iters: at most this many evaluations of J.
-    Each iteration: J at the current (w, b), append it to losses, stop if J <= eps or if this was the
-    last allowed iteration, else w = w - lr * dw, b = b - lr * db.
+    lr: learning rate alpha; eps: stop as soon as J <= eps; max_iters: at most this many iterations.
+    Each iteration: J at the current (w, b), append it to losses, stop (without stepping) if J <= eps,
+    else w = w - lr * dw, b = b - lr * db (the last iteration steps too).
     Returns (w (N,), b a number, losses of shape (number of evaluations,)).
     """
     raise NotImplementedError("write gradient_descent")

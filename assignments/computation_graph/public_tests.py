@@ -100,6 +100,20 @@ def _all_iterations_without_increase(value, inputs):
     return None
 
 
+def _after_steps(steps, lr):
+    """(w, b) after `steps` steps of the lecture's loop from part 1's starting point, worked out here."""
+    w, b = W.copy(), BIAS
+    for _ in range(steps):
+        y_hat = 1 / (1 + np.exp(-(X @ w + b)))
+        w, b = w - lr * (y_hat - Y) @ X / len(Y), b - lr * np.mean(y_hat - Y)
+    return w, b
+
+
+# eps = 0 is never reached, so max_iters = 2 means two evaluations and two steps (one after each):
+# w = [0.45485781, -0.09510449], b = 0.04733345
+TWO_STEPS_W, TWO_STEPS_B = _after_steps(2, 0.1)
+
+
 def _steps_and_count(m, *args):
     w, b, losses = m.gradient_descent(*args)
     return w, b, len(losses)
@@ -110,7 +124,7 @@ PUBLIC = [
                      Matches("forward", expected=(6.0, 11.0, 22.0)))),
     ("backward", Case("at a=5, b=3, c=2: dJ/da = 2, dJ/db = 2c = 4, dJ/dc = 2b = 6", _lecture(A, B, C),
                       Matches("backward", expected=(2.0, 4.0, 6.0)))),
-    *[("backward", Case(f"dJ/d{name} agrees with central differences of your forward", _lecture(A, B, C),
+    *[("backward", Case(f"dJ/d{name} agrees with central differences of forward", _lecture(A, B, C),
                         DerivativeAgrees("backward", J_OF, wrt=index, pick=lambda r, i=index: r[i],
                                          label=f"dJ/d{name} = backward(a, b, c)[{index}]")))
       for index, name in enumerate("abc")],
@@ -139,7 +153,7 @@ PUBLIC = [
                                            _lecture(X, Y, W, BIAS),
                                            Matches("logistic_gradients_vectorized",
                                                    expected=(LECTURE_DW, LECTURE_DB), atol=1e-3))),
-    ("logistic_gradients_vectorized", Case("same values as your loop version (M=40, N=6)",
+    ("logistic_gradients_vectorized", Case("same values as the loop version (M=40, N=6)",
                                            _lecture(X_WIDE, Y_WIDE, W_WIDE, -0.3),
                                            Satisfies(Program("(logistic_gradients_loop(X, y, w, b), "
                                                              "logistic_gradients_vectorized(X, y, w, b))",
@@ -150,11 +164,16 @@ PUBLIC = [
                               Matches(Program("gradient_descent(X, y, w, b, lr, eps, max_iters)[2][0]",
                                               lambda m, *a: m.gradient_descent(*a)[2][0]),
                                       expected=0.6691, atol=1e-3))),
-    ("gradient_descent", Case("max_iters = 2, eps = 0: two losses, and (w, b) after exactly one step",
+    ("gradient_descent", Case("max_iters = 2, eps = 0: two losses, and (w, b) after two steps (one after each loss)",
                               _lecture(X, Y, W, BIAS, 0.1, 0.0, 2),
                               Matches(Program("(w, b, len(losses)) of gradient_descent(X, y, w, b, lr, eps, max_iters)",
                                               _steps_and_count),
-                                      expected=(W - 0.1 * EXACT_DW, BIAS - 0.1 * EXACT_DB, 2), atol=1e-6))),
+                                      expected=(TWO_STEPS_W, TWO_STEPS_B, 2), atol=1e-6))),
+    ("gradient_descent", Case("max_iters = 1, eps = 0: one loss, and (w, b) after one step",
+                              _lecture(X, Y, W, BIAS, 0.1, 0.0, 1),
+                              Matches(Program("(w, b, len(losses)) of gradient_descent(X, y, w, b, lr, eps, max_iters)",
+                                              _steps_and_count),
+                                      expected=(W - 0.1 * EXACT_DW, BIAS - 0.1 * EXACT_DB, 1), atol=1e-6))),
     ("gradient_descent", Case("eps = 1 is above the first loss: stop at once, (w, b) unchanged, one loss",
                               _lecture(X, Y, W, BIAS, 0.1, 1.0, 5),
                               Matches(Program("(w, b, len(losses)) of gradient_descent(X, y, w, b, lr, eps, max_iters)",

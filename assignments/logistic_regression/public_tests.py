@@ -59,7 +59,7 @@ PUBLIC = [
                               expected=0.65815, atol=1e-3))),
     ("compute_gradient", Case("lecture batch gradient = [0.2702, 0.2431, -0.019]", _lecture(X, LECTURE_Y_HAT, Y),
                               Matches("compute_gradient", expected=np.array([0.2702, 0.2431, -0.019]), atol=1e-3))),
-    ("compute_gradient", Case("your gradient agrees with your loss on the lecture data", _lecture(X, Y, THETA),
+    ("compute_gradient", Case("the gradient agrees with the loss on the lecture data", _lecture(X, Y, THETA),
                               DerivativeAgrees(GRADIENT_AT_THETA, LOSS_OF_THETA, wrt=2))),
     ("update", Case("theta - lr * grad on the lecture numbers",
                     _lecture(THETA, np.array([0.2702, 0.2431, -0.019]), 0.1),

@@ -165,7 +165,7 @@ PUBLIC = [
                      Stable("softmax", expected=np.array([[0.5, 0.5], [1.0, 0.0]])))),
     ("softmax_jacobian", Case("z = [0, 0]: [[0.25, -0.25], [-0.25, 0.25]]", _fixed(np.zeros(2)),
                               Matches("softmax_jacobian", expected=np.array([[0.25, -0.25], [-0.25, 0.25]])))),
-    ("softmax_jacobian", Case("agrees with central differences of your softmax", _fixed(np.array([0.5, -1.0, 2.0, 0.0])),
+    ("softmax_jacobian", Case("agrees with central differences of softmax", _fixed(np.array([0.5, -1.0, 2.0, 0.0])),
                               DerivativeAgrees("softmax_jacobian", "softmax", wrt=0))),
     ("softmax_cross_entropy_grad", Case("equal logits, labels [0, 2]: (1/3 - onehot) / 2",
                                         _fixed(np.zeros((2, 3)), np.array([0, 2])),

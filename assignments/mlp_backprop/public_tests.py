@@ -67,7 +67,8 @@ def gradient_program(key):
         params = {**params, key: P}
         return m.mlp_backward(Y, params, m.mlp_forward(X, params, acts)[1], acts, loss)
 
-    return Program("mlp_backward(Y, params, mlp_forward(X, params, activations)[1], activations, loss)", run)
+    return Program("mlp_backward(Y, params, mlp_forward(X, params, activations)[1], activations, loss)", run,
+                   together=("mlp_forward",))
 
 
 def gradient_check(key, seed, make_network, what, points=1.0, hidden=False, tol=1e-5):
@@ -77,7 +78,7 @@ def gradient_check(key, seed, make_network, what, points=1.0, hidden=False, tol=
         X, Y, params, acts, loss = make_network(rng)
         return X, Y, params, acts, loss, params[key]
 
-    return Case(f"d{key} matches central differences of your loss ({what})", Seeded(seed, make),
+    return Case(f"d{key} matches central differences of the loss ({what})", Seeded(seed, make),
                 DerivativeAgrees(gradient_program(key), loss_program(key), wrt=5, pick=lambda g: g[f"d{key}"],
                                  tol=tol, label=f"mlp_backward(...)['d{key}']"),
                 points=points, hidden=hidden)
@@ -90,7 +91,8 @@ def lecture_check(key, seed, activations, loss):
 
 BACKWARD = Program("mlp_backward(Y, params, mlp_forward(X, params, activations)[1], activations, loss)",
                    lambda m, X, Y, params, acts, loss: m.mlp_backward(Y, params, m.mlp_forward(X, params, acts)[1],
-                                                                      acts, loss))
+                                                                      acts, loss),
+                   together=("mlp_forward",))  # the cache is opaque: only the same submission's forward makes it
 FORWARD_OUTPUT = Program("mlp_forward(X, params, activations)[0]",
                          lambda m, X, params, acts: m.mlp_forward(X, params, acts)[0])
 INIT_TWICE = Program("init_params(sizes, seed), called twice",
@@ -164,7 +166,7 @@ PUBLIC = [
     ("activation_derivative", Case("identity' = 1, same shape (2, 2) as Z", lecture("identity", np.eye(2)),
                                    Matches("activation_derivative", expected=np.ones((2, 2))))),
 ] + [
-    ("activation_derivative", Case(f"{name}' agrees with central differences of your activation({name!r}, Z)",
+    ("activation_derivative", Case(f"{name}' agrees with central differences of activation({name!r}, Z)",
                                    lecture(name, Z_POINTS),
                                    DerivativeAgrees("activation_derivative", "activation", wrt=1, layout=np.diag)))
     for name in ("identity", "sigmoid", "tanh", "relu")

@@ -1,14 +1,15 @@
 """The kinds of check a test case can declare.
 
 Each check is a small frozen dataclass with a ``run(ctx)`` method that calls
-the student's functions through ``ctx.student`` (values come back as plain
+the student's functions through ``ctx.graded(call)`` (values come back as plain
 data), computes everything else in the grader's own process, and returns an
-``Outcome`` with a message written for the student.
+``Outcome`` with a message written for the student. ``ctx.graded`` takes only
+the question's own function from the student when a reference is present.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from autograder.checks.compare import Tolerance, compare, describe_type
 from autograder.checks.gradient import disagreement_report, from_perturbed, perturbed
 from autograder.checks.properties import loop_problem, purity_problem, stability_problem
-from autograder.engine.calls import Caller, CallFailed, run_call, run_many
+from autograder.engine.calls import Caller, CallFailed, Composed, ReferenceCaller, run_call, run_many
 from autograder.spec import Call, Program
 
 
@@ -37,7 +38,7 @@ class Outcome:
 @dataclass
 class CaseContext:
     student: Caller
-    reference: Caller | None
+    reference: ReferenceCaller | None
     inputs: Callable[[], tuple]  # fresh copies on every call
     contract: dict[str, tuple[str, ...]]
     layout: str = ""
@@ -46,6 +47,25 @@ class CaseContext:
     cache: dict | None = None  # expected values by (case, call), shared across submissions
     case_key: object = None
     tampered: tuple[int, ...] = ()  # cells that reach into the grader's code: self-reports are not trusted
+    question: str = ""  # the question being graded: its function is the only one taken from the student
+    composed: list[Composed] = field(default_factory=list)  # every composition built for this case
+
+    def graded(self, call: Call) -> Caller:
+        """Who answers the calls ``call`` makes: the student for the question's
+        own function (and a Program's ``together``), the reference for every
+        other contract function. Without a reference (a student's self-check),
+        the student answers everything: the public checks are self-consistency."""
+        if self.reference is None or not self.question:
+            return self.student
+        own = frozenset({self.question, *(call.together if isinstance(call, Program) else ())})
+        composed = Composed(self.student, self.reference, own)
+        self.composed.append(composed)
+        return composed
+
+    @property
+    def borrowed(self) -> set[str]:
+        """The contract functions this case took from the reference."""
+        return set().union(*(c.borrowed for c in self.composed))
 
 
 def describe(call: Call, contract: dict[str, tuple[str, ...]]) -> str:
@@ -79,7 +99,7 @@ class Matches:
 
     def run(self, ctx: CaseContext) -> Outcome:
         expected = _expected(ctx, self.call, self.expected)
-        got = run_call(ctx.student, self.call, ctx.inputs())
+        got = run_call(ctx.graded(self.call), self.call, ctx.inputs())
         problem = compare(got, expected, Tolerance(self.rtol, self.atol), what=describe(self.call, ctx.contract),
                           layout=ctx.layout, reveal=ctx.reveal, values=self.values)
         return Outcome(problem is None, problem or "")
@@ -108,7 +128,7 @@ class DerivativeAgrees:
     def run(self, ctx: CaseContext) -> Outcome:
         inputs = ctx.inputs()
         what = self.label or describe(self.analytic, ctx.contract)
-        analytic = run_call(ctx.student, self.analytic, inputs)
+        analytic = run_call(ctx.graded(self.analytic), self.analytic, inputs)
         if self.pick is not None:
             try:
                 analytic = self.pick(analytic)
@@ -124,16 +144,17 @@ class DerivativeAgrees:
         # Callers copy what they are given (over the wire, or deep copies in process),
         # so every point can share the other inputs instead of making them afresh.
         varied = [inputs[:self.wrt] + (point,) + inputs[self.wrt + 1:] for point in perturbed(x, self.eps)]
-        values = run_many(ctx.student, self.function, varied)
-        for value in values:
-            if not _numeric(value):
-                plain = f"{describe(self.function, ctx.contract)} did not return numbers"
-                raise CallFailed(f"{plain} (it returned {describe_type(value)}), so its derivative cannot be checked.",
-                                 f"{plain}, so its derivative cannot be checked.")
+        differentiated = ctx.graded(self.function)
+        values = run_many(differentiated, self.function, varied)
+        against = describe(self.function, ctx.contract)
+        if getattr(differentiated, "borrowed", None):
+            against = f"the reference's {against}"
+        scalar_expected = self.layout is None and analytic_array.ndim == x.ndim
+        if problem := _unfit_for_differences(values, against, scalar_expected, ctx.reveal):
+            return Outcome(False, problem)
         numeric = from_perturbed(values, x.shape, self.eps)
         if self.layout is not None:
             numeric = self.layout(numeric)
-        against = describe(self.function, ctx.contract)
         if analytic_array.shape != numeric.shape:
             note = f" Layout: {ctx.layout}" if ctx.layout else ""
             got = f"has shape {analytic_array.shape}" if ctx.reveal else "has the wrong shape"
@@ -142,6 +163,26 @@ class DerivativeAgrees:
         problem = disagreement_report(analytic_array, numeric, self.tol, what=what, against=against,
                                       reveal=ctx.reveal)
         return Outcome(problem is None, problem or "")
+
+
+def _unfit_for_differences(values: list, against: str, scalar_expected: bool, reveal: bool) -> str | None:
+    """Why central differences of these values say nothing about the
+    derivative (the fault is then in the differentiated function, not in the
+    derivative under test), or None."""
+    for value in values:
+        if not _numeric(value):
+            plain = f"{against} did not return numbers"
+            raise CallFailed(f"{plain} (it returned {describe_type(value)}), so its derivative cannot be checked.",
+                             f"{plain}, so its derivative cannot be checked.")
+    first = np.asarray(values[0])
+    if first.dtype.kind == "f" and first.dtype.itemsize < 8:
+        return (f"{against} returns {first.dtype} values; central differences need float64 (the contract's "
+                f"dtype), so the derivative cannot be checked against it. Fix the dtype of {against} first.")
+    if scalar_expected and first.ndim > 0 and first.size == 1:
+        shape = f" of shape {first.shape}" if reveal else ""
+        return (f"{against} returns an array{shape} where a single number is expected, so the derivative "
+                f"cannot be compared with it. Make it return a float first.")
+    return None
 
 
 def _untrusted(ctx: CaseContext) -> Outcome | None:
@@ -169,7 +210,7 @@ class Pure:
         if distrust := _untrusted(ctx):
             return distrust
         before = ctx.inputs()
-        result = ctx.student.call(self.call, ctx.inputs(), keep_args=True)
+        result = ctx.graded(self.call).call(self.call, ctx.inputs(), keep_args=True)
         if not result.ok:
             raise CallFailed.of(result)
         problem = purity_problem(self.call, ctx.contract.get(self.call, ()), before, result.args_after,
@@ -190,7 +231,7 @@ class Stable:
     def run(self, ctx: CaseContext) -> Outcome:
         if distrust := _untrusted(ctx):
             return distrust
-        result = ctx.student.call(self.call, ctx.inputs())
+        result = ctx.graded(self.call).call(self.call, ctx.inputs())
         if not result.ok:
             raise CallFailed.of(result)
         problem = stability_problem(self.call, result.value, result.warnings, reveal=ctx.reveal)
@@ -225,6 +266,6 @@ class Satisfies:
 
     def run(self, ctx: CaseContext) -> Outcome:
         inputs = ctx.inputs()
-        value = run_call(ctx.student, self.call, inputs)
+        value = run_call(ctx.graded(self.call), self.call, inputs)
         problem = self.predicate(value, inputs)
         return Outcome(problem is None, problem or "")

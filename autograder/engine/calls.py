@@ -3,7 +3,9 @@
 The grader calls functions through a *caller*: the student's run in an
 untrusted child process (``engine.session``) or in the notebook itself
 (``engine.inprocess``); the reference runs in the trusted parent
-(``ReferenceCaller``). All of them return a ``CallResult``.
+(``ReferenceCaller``); ``Composed`` routes each call to one of the two, so a
+test that composes several contract functions takes only the graded ones from
+the student. All of them return a ``CallResult``.
 """
 
 from __future__ import annotations
@@ -126,6 +128,41 @@ class _Replaying:
             return self.answers[self.used - 1]
         self.wanted.append((self.key, name, args))
         raise _Pending()
+
+
+class Composed:
+    """The student's functions named in ``own``, the reference for every other
+    contract function: the rule "each question is scored on its own function"
+    (CURRICULUM) applied to the compositions a test builds around it. The
+    student's functions still run as written, with whatever they call inside.
+    ``borrowed`` records which functions came from the reference."""
+
+    def __init__(self, student: Caller, reference: "ReferenceCaller", own: frozenset[str]):
+        self.student, self.reference, self.own = student, reference, own
+        self.borrowed: set[str] = set()
+
+    def _route(self, name: str) -> Caller:
+        if name in self.own:
+            return self.student
+        self.borrowed.add(name)
+        return self.reference
+
+    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
+        return self._route(name).call(name, args, keep_args=keep_args)
+
+    def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
+        """The student's calls in one batch, the reference's in process, in the order asked."""
+        results: list[CallResult | None] = [None] * len(requests)
+        mine = [k for k, (name, _) in enumerate(requests) if self._route(name) is self.student]
+        batch = getattr(self.student, "call_many", None)
+        wanted = [requests[k] for k in mine]
+        answers = batch(wanted) if batch and wanted else [self.student.call(n, a) for n, a in wanted]
+        for k, answer in zip(mine, answers):
+            results[k] = answer
+        for k, (name, args) in enumerate(requests):
+            if results[k] is None:
+                results[k] = self.reference.call(name, args)
+        return results
 
 
 class ReferenceCaller:

@@ -20,7 +20,7 @@ def print_case_results(results: list[CaseResult], console: Console | None = None
     for case in results:
         mark = "[green]PASS[/green]" if case.passed else "[red]FAIL[/red]"
         lines.append(f"{mark} {escape(case.question)}: {escape(case.name)}")
-        if not case.passed and case.message:
+        if case.message:  # a passed case may carry feedback that cost nothing
             lines += [f"     {escape(line)}" for line in case.message.splitlines()]
     passed = sum(case.passed for case in results)
     lines.append(f"{passed} of {len(results)} checks passed.")

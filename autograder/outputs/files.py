@@ -61,7 +61,7 @@ def gradescope_results(result: SubmissionResult, questions: list[str], digest: s
             mark = "passed" if case.passed else "FAILED"
             kind = " (hidden test)" if case.hidden else ""
             lines.append(f"[{mark}] {case.name}{kind}")
-            if not case.passed and case.message:
+            if case.message:  # a passed case may carry feedback that cost nothing
                 lines += ["    " + line for line in case.message.splitlines()]
         tests.append({"name": name, "score": earned, "max_score": possible,
                       "output": "\n".join(lines), "visibility": "visible"})

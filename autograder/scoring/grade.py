@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 from autograder.checks.kinds import CaseContext, Outcome
@@ -25,7 +26,7 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                                   contract=assignment.contract, layout=assignment.layout,
                                   reveal=not case.hidden, source_of=source_of,
                                   cache=assignment.expected_cache, case_key=(question.name, case.name),
-                                  tampered=tampered)
+                                  tampered=tampered, question=question.name)
             outcome = run_case(case.check, context)
             results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                       case.points, outcome.message, case.hidden))
@@ -33,6 +34,27 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
 
 
 def run_case(check, context: CaseContext) -> Outcome:
+    """Run one check. Where it took other contract functions from the
+    reference, it runs again on the student's own functions alone, and the
+    difference becomes feedback that costs nothing."""
+    outcome = _run_check(check, context)
+    borrowed = sorted(context.borrowed)
+    if not borrowed:
+        return outcome
+    own = _run_check(check, dataclasses.replace(context, question="", composed=[]))
+    if outcome.passed == own.passed:
+        return outcome
+    names = ", ".join(borrowed)
+    if outcome.passed:
+        note = (f"Passed with the reference's {names}. With your own {names} in their place it fails, "
+                f"so look at {names}:\n{own.message}")
+    else:
+        note = (f"(With your own {names} in place of the reference's it passes: your {context.question} and "
+                f"your {names} may share one mistake.)")
+    return Outcome(outcome.passed, f"{outcome.message}\n{note}".strip())
+
+
+def _run_check(check, context: CaseContext) -> Outcome:
     try:
         return check.run(context)
     except CallFailed as failure:

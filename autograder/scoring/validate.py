@@ -1,8 +1,9 @@
 """Prove an assignment is gradable: the reference-filled notebook earns full
 marks, the untouched notebook earns zero without breaking the grader, every
-known mistake loses points on the question it targets, and every test case is
-shown to fail on at least one known mistake (a check nothing fails proves
-nothing)."""
+known mistake loses points on the question it targets and on no question
+the rule "each question is scored on its own function" protects from it, and
+every test case is shown to fail on at least one known mistake (a check
+nothing fails proves nothing)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import nbformat
 from autograder.course import notebook_path
 from autograder.engine.session import Engine
 from autograder.notebook.build import filled_notebook, mistaken_notebook
+from autograder.scoring.isolation import questions_that_may_lose
 from autograder.scoring.submission import grade_notebook
 from autograder.spec import Assignment
 
@@ -53,15 +55,28 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
         for number, mistake in enumerate(assignment.mistakes, start=1):
             result = grade(mistaken_notebook(assignment, student, mistake), f"mistake-{number}")
             caught |= {(c.question, c.name) for c in result.cases if not c.passed}
-            earned, possible = result.question_scores([mistake.targets]).get(mistake.targets, (0.0, 0.0))
-            lost = [c for c in result.cases if c.question == mistake.targets and not c.passed]
-            detail = f"{mistake.targets}: {earned:g}/{possible:g}"
-            if lost and lost[0].message:
-                detail += f"; {lost[0].message.splitlines()[0][:120]}"
-            verdicts.append(Verdict(f"mistake '{mistake.name}' loses points on {mistake.targets}",
-                                    result.total < result.possible and earned < possible, detail))
+            verdicts.append(mistake_verdict(assignment, mistake, result))
         never = [f"{q.name}: {case.name}" for q in assignment.questions for case in q.cases
                  if (q.name, case.name) not in caught]
         verdicts.append(Verdict("every test case fails on at least one known mistake", not never,
                                 f"{len(never)} never fail: " + "; ".join(never[:6]) if never else "all do"))
     return verdicts
+
+
+def mistake_verdict(assignment: Assignment, mistake, result) -> Verdict:
+    """The mistake costs points on its own question and on no question that
+    neither calls the mistaken function nor grades it together with its own."""
+    scores = result.question_scores([q.name for q in assignment.questions])
+    earned, possible = scores.get(mistake.targets, (0.0, 0.0))
+    allowed = questions_that_may_lose(assignment, mistake)
+    lost_on = [name for name, (got, out_of) in scores.items() if got < out_of]
+    unfair = [name for name in lost_on if name not in allowed]
+    first = next((c for c in result.cases if c.question == mistake.targets and not c.passed), None)
+    detail = ", ".join(f"{name} {scores[name][0]:g}/{scores[name][1]:g}" for name in lost_on) or "nothing lost"
+    if unfair:
+        case = next(c for c in result.cases if c.question == unfair[0] and not c.passed)
+        detail = f"also costs {', '.join(unfair)} ({case.name}: {case.message.splitlines()[0][:100]}); " + detail
+    elif first and first.message:
+        detail += f"; {first.message.splitlines()[0][:120]}"
+    return Verdict(f"mistake '{mistake.name}' loses points on {mistake.targets} and only where allowed",
+                   earned < possible and not unfair, detail)

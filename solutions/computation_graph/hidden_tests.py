@@ -82,7 +82,7 @@ def cases():
             ("backward", Case(f"backward at seeded a, b, c (#{i + 1})", Seeded(s, make), Matches("backward"),
                               hidden=True)),
         ]
-        out += [("backward", Case(f"dJ/d{name} agrees with central differences of your forward (#{i + 1})",
+        out += [("backward", Case(f"dJ/d{name} agrees with central differences of forward (#{i + 1})",
                                   Seeded(s, make),
                                   DerivativeAgrees("backward", J_OF, wrt=index, pick=lambda r, k=index: r[k],
                                                    label=f"dJ/d{name} = backward(a, b, c)[{index}]"),

@@ -111,11 +111,11 @@ def logistic_gradients_vectorized(X, y, w, b):  # noqa: F811
 def gradient_descent(X, y, w, b, lr, eps, max_iters):
     w = np.array(w, dtype=float)
     losses = []
-    for iteration in range(max_iters):
+    for _ in range(max_iters):
         y_hat = 1.0 / (1.0 + np.exp(-(X @ w + b)))
         J = float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))))
         losses.append(J)
-        if J <= eps or iteration == max_iters - 1:
+        if J <= eps:
             break
         dw, db = logistic_gradients_vectorized(X, y, w, b)
         w = w - lr * dw
@@ -140,7 +140,7 @@ def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
     return w, b, np.array(losses)
 
 
-@MISTAKES.add("one step too many: (w, b) updated after the last loss was computed")
+@MISTAKES.add("steps even when J <= eps: (w, b) moved past the point where the stopping loss was computed")
 def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
     w = np.array(w, dtype=float)
     b = float(b)
@@ -180,6 +180,23 @@ def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
 def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
     b = float(b)
     losses = []
+    for _ in range(max_iters):
+        y_hat = 1.0 / (1.0 + np.exp(-(X @ w + b)))
+        J = float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))))
+        losses.append(J)
+        if J <= eps:
+            break
+        dw, db = logistic_gradients_vectorized(X, y, w, b)
+        w -= lr * dw
+        b = b - lr * db
+    return w, b, np.array(losses)
+
+
+@MISTAKES.add("no step after the last evaluation: max_iters evaluations but only max_iters - 1 steps")
+def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
+    w = np.array(w, dtype=float)
+    b = float(b)
+    losses = []
     for iteration in range(max_iters):
         y_hat = 1.0 / (1.0 + np.exp(-(X @ w + b)))
         J = float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))))
@@ -187,6 +204,6 @@ def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
         if J <= eps or iteration == max_iters - 1:
             break
         dw, db = logistic_gradients_vectorized(X, y, w, b)
-        w -= lr * dw
+        w = w - lr * dw
         b = b - lr * db
     return w, b, np.array(losses)

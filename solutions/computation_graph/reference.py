@@ -66,12 +66,13 @@ def gradient_descent(X, y, w, b, lr, eps, max_iters):
     w = np.array(w, dtype=float)
     b = float(b)
     losses = []
-    for iteration in range(max_iters):
+    for _ in range(max_iters):
         y_hat = 1.0 / (1.0 + np.exp(-(X @ w + b)))
         J = float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))))
         losses.append(J)
-        if J <= eps or iteration == max_iters - 1:
-            break  # no step after the last evaluation: (w, b) is where losses[-1] was computed
+        if J <= eps:
+            break  # stop without stepping: (w, b) is where losses[-1] was computed
+        # otherwise step, after the last evaluation too: max_iters evaluations, max_iters steps
         dw, db = logistic_gradients_vectorized(X, y, w, b)
         w = w - lr * dw
         b = b - lr * db  # the slide writes dJ/dw here: a typo

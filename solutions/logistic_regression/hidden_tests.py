@@ -52,7 +52,7 @@ def cases():
     gradient = Program("compute_gradient(X, predict(X, theta), y)",
                        lambda m, X, y, th: m.compute_gradient(X, m.predict(X, th), y))
     out += [
-        ("compute_gradient", Case("your gradient agrees with your loss (N=17, d=4)",
+        ("compute_gradient", Case("the gradient agrees with the loss (N=17, d=4)",
                                   seeded(7, lambda r: design(r, 17, 4)), DerivativeAgrees(gradient, loss, wrt=2),
                                   hidden=True)),
         ("tanh_gradient", Case("agrees with central differences of the tanh model's BCE",

@@ -190,7 +190,7 @@ def cases():
                           lambda r, n=n, k=k: (r.normal(scale=3, size=(n, k)),), Matches("softmax"), seed=510 + i))
         out.append(hidden("softmax_jacobian", f"K = {k}", lambda r, k=k: (r.normal(scale=2, size=k),),
                           Matches("softmax_jacobian"), seed=520 + i))
-        out.append(hidden("softmax_jacobian", f"agrees with central differences of your softmax, K = {k}",
+        out.append(hidden("softmax_jacobian", f"agrees with central differences of softmax, K = {k}",
                           lambda r, k=k: (r.normal(scale=2, size=k),),
                           DerivativeAgrees("softmax_jacobian", "softmax", wrt=0, eps=EPS), seed=530 + i))
         out.append(hidden("softmax_cross_entropy_grad", f"N = {n}, K = {k}",

@@ -4,6 +4,7 @@ points on its question, and the student notebook runs untouched and filled in,
 drawing the graph, the error slopes and the timing."""
 
 import ast
+import math
 import re
 import sys
 from pathlib import Path
@@ -86,12 +87,69 @@ def test_gradients_reproduce_part_one_batch_gradient(reference, version):
 
 
 def test_gradient_descent_starts_at_part_one_batch_loss_and_stops_where_it_evaluated(reference):
+    # eps = 0 is never reached: one evaluation, then one step with part 1's exact batch gradient
     w, b, losses = reference.gradient_descent(FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B, 0.1, 0.0, 1)
+    assert losses.tolist() == [pytest.approx(0.66926, abs=1e-5)]
+    np.testing.assert_allclose(w, FLOWERS_W - 0.1 * np.array([0.24313288, -0.01954039]), atol=1e-9)
+    assert b == pytest.approx(FLOWERS_B - 0.1 * 0.27024858, abs=1e-9)
+    # eps = 1 is above the first loss: stop at once, where J was computed, without stepping
+    w, b, losses = reference.gradient_descent(FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B, 0.1, 1.0, 5)
     assert losses.tolist() == [pytest.approx(0.66926, abs=1e-5)]
     np.testing.assert_array_equal(w, FLOWERS_W)
     assert b == FLOWERS_B
     w, b, losses = reference.gradient_descent(FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B, 0.5, 0.1, 1000)
     assert losses[-1] <= 0.1 < losses[-2] and len(losses) < 1000
+
+
+def lecture_gradient_descent(X, y, w, b, lr, eps, max_iters):
+    """The lecture's "While J > eps" loop with the contract's cap of max_iters evaluations, written
+    independently of the reference with the back-propagation slide's loops over samples m and features n.
+    Returns (w, b, losses, number of steps taken)."""
+    M, N = X.shape
+    w, b = [float(v) for v in w], float(b)
+    losses, steps = [], 0
+    while len(losses) < max_iters:
+        y_hat = [1 / (1 + math.exp(-(sum(w[n] * X[m, n] for n in range(N)) + b))) for m in range(M)]
+        J = -sum(y[m] * math.log(y_hat[m]) + (1 - y[m]) * math.log(1 - y_hat[m]) for m in range(M)) / M
+        losses.append(J)
+        if J <= eps:
+            break  # the while condition J > eps fails: (w, b) stay where J was computed
+        dJ_dw, dJ_db = [0.0] * N, 0.0
+        for m in range(M):
+            for n in range(N):
+                dJ_dw[n] += (y_hat[m] - y[m]) * X[m, n]
+            dJ_db += y_hat[m] - y[m]
+        w = [w[n] - lr * dJ_dw[n] / M for n in range(N)]
+        b = b - lr * dJ_db / M
+        steps += 1
+    return np.array(w), b, np.array(losses), steps
+
+
+_RNG = np.random.default_rng(11)
+RANDOM_PROBLEM = (_RNG.normal(size=(12, 3)), (_RNG.random(12) < 0.5).astype(float), _RNG.normal(scale=0.5, size=3),
+                  0.3)
+
+
+@pytest.mark.parametrize("problem, lr, eps, max_iters, ending", [
+    ((FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B), 0.5, 0.1, 1000, "eps reached"),
+    ((FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B), 0.1, 1.0, 5, "eps reached"),  # at the first evaluation
+    ((FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B), 0.5, 0.1, 118, "eps reached"),  # at the last allowed one
+    ((FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B), 0.1, 0.0, 1, "max_iters exhausted"),
+    ((FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B), 0.1, 0.0, 2, "max_iters exhausted"),
+    ((FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B), 0.5, 0.1, 30, "max_iters exhausted"),  # stops above eps
+    ((FLOWERS_X, FLOWERS_Y, FLOWERS_W, FLOWERS_B), 0.5, 0.1, 117, "max_iters exhausted"),  # one short of eps
+    (RANDOM_PROBLEM, 0.3, 0.0, 17, "max_iters exhausted"),
+])
+def test_gradient_descent_is_the_lecture_loop_for_both_endings(reference, problem, lr, eps, max_iters, ending):
+    expected_w, expected_b, expected_losses, steps = lecture_gradient_descent(*problem, lr, eps, max_iters)
+    w, b, losses = reference.gradient_descent(*problem, lr, eps, max_iters)
+    if ending == "eps reached":
+        assert expected_losses[-1] <= eps and steps == len(expected_losses) - 1 <= max_iters - 1
+    else:  # every evaluation, the last one included, is followed by a step
+        assert np.all(expected_losses > eps) and steps == len(expected_losses) == max_iters
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-10)
+    np.testing.assert_allclose(w, expected_w, rtol=1e-10, atol=1e-13)
+    assert float(b) == pytest.approx(expected_b, rel=1e-10, abs=1e-13)
 
 
 # --- the tests themselves ------------------------------------------------------------------------
