@@ -76,4 +76,5 @@ def load_assignment(name: str, root: Path | None = None, *, with_solutions: bool
         reference=reference,
         mistakes=mistakes,
         limits=dict(getattr(public, "LIMITS", {})),
+        returns=dict(getattr(public, "RETURNS", {})),
     )

@@ -129,6 +129,7 @@ class Assignment:
     reference: dict[str, Callable] | None = None
     mistakes: list[Mistake] = field(default_factory=list)
     limits: dict[str, float] = field(default_factory=dict)
+    returns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # names of a tuple result's elements
     # reference results per case, computed once and reused for every submission
     expected_cache: dict = field(default_factory=dict, repr=False)
 

@@ -25,6 +25,16 @@ CONTRACT = {
     "gradient_descent": ("X", "y", "w", "b", "lr", "eps", "max_iters"),
 }
 
+# The names of the elements of tuple results, as the contract writes them.
+RETURNS = {
+    "forward": ("u", "v", "J"),
+    "backward": ("dJ_da", "dJ_db", "dJ_dc"),
+    "difference_errors": ("forward_errors", "central_errors"),
+    "logistic_gradients_loop": ("dw", "db"),
+    "logistic_gradients_vectorized": ("dw", "db"),
+    "gradient_descent": ("w", "b", "losses"),
+}
+
 LAYOUT = ("samples are M and features N (the opposite of part 1): X has shape (M, N), w shape (N,), "
           "b is a scalar, y has shape (M,); dw has shape (N,) and db is a scalar.")
 

@@ -24,6 +24,12 @@ CONTRACT = {
     "logreg_train": ("X", "Y", "W", "b", "lr", "epochs"),
 }
 
+# The names of the elements of tuple results, as the contract writes them.
+RETURNS = {
+    "linreg_train": ("W", "b", "J_list"),
+    "logreg_train": ("W", "b", "J_track", "acc_track"),
+}
+
 LAYOUT = ("numerator layout, one row per entry of the output and one column per entry of the input: "
           "with X (N, l), Y (N, 1), W (l, 1), b (1, 1), dJ/dJ0 is (1, N), dJ0/dPred and dPred/dZ are (N, N) "
           "diagonal matrices, dPred/dW and dZ/dW are (N, l), dPred/db and dZ/db are (N, 1), "

@@ -23,6 +23,11 @@ CONTRACT = {
     "tanh_gradient": ("X", "y", "theta"),
 }
 
+# The names of the elements of tuple results, as the contract writes them.
+RETURNS = {
+    "train": ("theta", "losses"),
+}
+
 LAYOUT = ("X has a leading column of ones, shape (N, d+1); theta = [b, w1, ..., wd] has shape (d+1,); "
           "y and the predictions have shape (N,).")
 

@@ -24,6 +24,12 @@ CONTRACT = {
     "softmax_cross_entropy_grad": ("Z", "y"),
 }
 
+# The names of the elements of tuple results, as the contract writes them.
+RETURNS = {
+    "loss_and_gradient": ("loss", "dloss_dyhat"),
+    "two_layer_grads": ("dW1", "dW2"),
+}
+
 LAYOUT = ("vectors are 1-D arrays; a Jacobian of g: R^p -> R^q has shape (q, p) (rows are outputs); "
           "a derivative of an output vector of length q with respect to a matrix W of shape (q, p) is a "
           "3-D array D of shape (q, q, p) with D[k, i, j] = d output_k / d W[i, j]; "

@@ -24,6 +24,11 @@ CONTRACT = {
     "has_converged": ("f_prev", "f_curr", "grad", "eps1", "eps2"),
 }
 
+# The names of the elements of tuple results, as the contract writes them.
+RETURNS = {
+    "mlp_forward": ("A_out", "cache"),
+}
+
 LAYOUT = ("samples are rows: X has shape (N, n), Y and A_out (N, k); W_i has shape (out, in), b_i (out,); "
           "Z_i = A_{i-1} @ W_i.T + b_i has shape (N, out).")
 

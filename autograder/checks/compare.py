@@ -27,26 +27,55 @@ class Tolerance:
 
 
 def compare(got, expected, tol: Tolerance = Tolerance(), *, what: str = "your result",
-            layout: str = "", reveal: bool = True, values: bool = True) -> str | None:
+            layout: str = "", reveal: bool = True, values: bool = True,
+            names: tuple[str, ...] | None = None) -> str | None:
     """Compare a student's value with the expected one.
 
     ``reveal=False`` (hidden tests) shows neither expected values nor anything
     the student's code produced (values, shapes, lengths, type names): a
     function could encode the hidden inputs in any of them. ``values=False``
     checks only structure, shapes and dtypes (e.g. randomly initialised
-    parameters, whose values are free).
+    parameters, whose values are free). A tuple is always a structure (the
+    contract's ``-> (theta, losses)``), compared element by element and each
+    element named by ``names`` when given; a list of numbers is an array.
     """
     if isinstance(expected, dict):
         return _compare_dict(got, expected, tol, what, layout, reveal, values)
-    if isinstance(expected, (tuple, list)) and not _is_numeric_sequence(expected):
-        return _compare_sequence(got, expected, tol, what, layout, reveal, values)
+    if isinstance(expected, tuple) or (isinstance(expected, list) and not _is_numeric_sequence(expected)):
+        return _compare_sequence(got, expected, tol, what, layout, reveal, values, names)
     if isinstance(expected, (bool, np.bool_)):
         return _compare_bool(got, bool(expected), what, reveal)
+    if problem := dtype_problem(got, expected, what, reveal):
+        return problem
     if isinstance(expected, numbers.Number) or (isinstance(expected, np.ndarray) and expected.ndim == 0):
         return _compare_scalar(got, float(expected), tol, what, reveal, values)
     if isinstance(expected, (np.ndarray, list, tuple)):
         return _compare_array(got, np.asarray(expected, dtype=float), tol, what, layout, reveal, values)
     raise TypeError(f"cannot compare with expected value of type {type(expected).__name__}")
+
+
+def dtype_problem(got, expected, what: str, reveal: bool) -> str | None:
+    """CURRICULUM: float64 everywhere. A float32 or float16 result where a
+    float64 one is expected fails even when its digits happen to be close
+    enough: its precision is what breaks the numerical derivatives built on it."""
+    if not isinstance(got, (np.ndarray, np.floating)) or got.dtype.kind != "f" or got.dtype.itemsize >= 8:
+        return None
+    if isinstance(expected, (bool, np.bool_)) or not _is_float_valued(expected):
+        return None
+    kind = f"has dtype {got.dtype}" if reveal else "is not float64"
+    return (f"{what} {kind}; the contract says float64. Compute in float64 (no float32/float16 casts or "
+            f"dtype= arguments).")
+
+
+def _is_float_valued(value) -> bool:
+    if isinstance(value, float) or (isinstance(value, (np.ndarray, np.floating)) and value.dtype.kind == "f"):
+        return True
+    if isinstance(value, (list, tuple)):
+        try:
+            return np.asarray(value).dtype.kind == "f"
+        except (ValueError, TypeError):
+            return False
+    return False
 
 
 def _is_numeric_sequence(value) -> bool:
@@ -74,15 +103,17 @@ def _compare_dict(got, expected, tol, what, layout, reveal, values):
     return None
 
 
-def _compare_sequence(got, expected, tol, what, layout, reveal, values):
-    if not isinstance(got, (tuple, list)):
+def _compare_sequence(got, expected, tol, what, layout, reveal, values, names=None):
+    # An array in place of a tuple of values is read along its first axis: its elements can still be right.
+    if not isinstance(got, (tuple, list)) and not (isinstance(got, np.ndarray) and got.ndim > 0):
         return f"{what} should be a tuple of {len(expected)} values{_but(got, reveal)}."
     if len(got) != len(expected):
         has = f", but it has {len(got)}" if reveal else ""
         return f"{what} should have {len(expected)} elements{has}."
+    names = names if names and len(names) == len(expected) else None
     for index, value in enumerate(expected):
-        problem = compare(got[index], value, tol, what=f"element {index} of {what}",
-                          layout=layout, reveal=reveal, values=values)
+        part = f"`{names[index]}` of {what}" if names else f"element {index} of {what}"
+        problem = compare(got[index], value, tol, what=part, layout=layout, reveal=reveal, values=values)
         if problem:
             return problem
     return None

@@ -47,6 +47,7 @@ class CaseContext:
     cache: dict | None = None  # expected values by (case, call), shared across submissions
     case_key: object = None
     tampered: tuple[int, ...] = ()  # cells that reach into the grader's code: self-reports are not trusted
+    returns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # element names of tuple results
     question: str = ""  # the question being graded: its function is the only one taken from the student
     composed: list[Composed] = field(default_factory=list)  # every composition built for this case
 
@@ -101,7 +102,8 @@ class Matches:
         expected = _expected(ctx, self.call, self.expected)
         got = run_call(ctx.graded(self.call), self.call, ctx.inputs())
         problem = compare(got, expected, Tolerance(self.rtol, self.atol), what=describe(self.call, ctx.contract),
-                          layout=ctx.layout, reveal=ctx.reveal, values=self.values)
+                          layout=ctx.layout, reveal=ctx.reveal, values=self.values,
+                          names=ctx.returns.get(self.call) if isinstance(self.call, str) else None)
         return Outcome(problem is None, problem or "")
 
 

@@ -26,7 +26,7 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                                   contract=assignment.contract, layout=assignment.layout,
                                   reveal=not case.hidden, source_of=source_of,
                                   cache=assignment.expected_cache, case_key=(question.name, case.name),
-                                  tampered=tampered, question=question.name)
+                                  tampered=tampered, question=question.name, returns=assignment.returns)
             outcome = run_case(case.check, context)
             results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                       case.points, outcome.message, case.hidden))

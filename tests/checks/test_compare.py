@@ -54,3 +54,32 @@ def test_shape_only_comparison_ignores_values():
 def test_tolerance_is_absolute_plus_relative():
     assert compare(0.6691, 0.66926, Tolerance(rtol=0, atol=1e-3)) is None
     assert compare(0.6691, 0.66926, Tolerance(rtol=1e-6, atol=1e-9)) is not None
+
+
+def test_a_tuple_is_compared_element_by_element_even_when_it_would_stack_into_a_matrix():
+    # theta and losses of the same length would stack into one (2, 4) array: the tuple must stay a structure
+    expected = (np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.7, 0.6, 0.5, 0.4]))
+    got = (np.array([0.1, 0.2, 0.3, 0.4]), np.array([[0.7], [0.6], [0.5], [0.4]]))
+    problem = compare(got, expected, what="train(X, y, theta, lr, epochs, batch_size)",
+                      names=("theta", "losses"))
+    assert problem.startswith("`losses` of train(X, y, theta, lr, epochs, batch_size) has shape (4, 1), "
+                              "expected shape (4,)")
+    assert compare(expected, expected, names=("theta", "losses")) is None
+    assert "shape (2, 4)" not in compare(np.zeros(3), expected)
+
+
+def test_a_contract_shape_inside_a_tuple_is_not_reshaped():
+    assert compare((np.zeros(3), 0.5), (np.zeros(3), 0.5)) is None
+    assert "element 0" in compare((np.zeros((1, 3)), 0.5), (np.zeros(3), 0.5))
+
+
+def test_float32_where_float64_is_expected_fails_with_a_message_that_says_so():
+    expected = np.array([0.5, 0.8807970779778823])
+    got = expected.astype(np.float32)
+    problem = compare(got, expected, what="sigmoid(z)")
+    assert "float32" in problem and "float64" in problem
+    assert compare(np.float32(0.25), 0.25, what="bce_loss(y_hat, y)") is not None
+    hidden = compare(got.astype(np.float16), expected, what="sigmoid(z)", reveal=False)
+    assert "has dtype" not in hidden and "not float64" in hidden
+    assert compare(expected.copy(), expected) is None
+    assert compare(np.array([1, 2]), np.array([1.0, 2.0])) is None  # integers carry exact values: not a dtype slip
