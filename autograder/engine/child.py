@@ -34,7 +34,7 @@ import sys
 import tempfile
 
 from autograder.engine import protocol
-from autograder.engine.student_code import Shell, answer_call, run_cell
+from autograder.engine.student_code import Shell, answer_call, run_cell, stop_stuck
 
 # Imported once in the zygote so that every submission starts with them loaded.
 # Under process isolation this also matters for correctness: the student's uid
@@ -91,6 +91,8 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
         except (EOFError, OSError):
             return
         calls = header.get("calls")
+        stuck = header.get("stuck")
+        stop_stuck(namespace, stuck if isinstance(stuck, list) else [])  # a worker forked after a kill forgets
         out_blobs: list[bytes] = []
         replies = []
         for request in calls if isinstance(calls, list) else []:
@@ -126,7 +128,8 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
             return
         op = header.get("op")
         if op == "exec":
-            report = run_cell(namespace, header["source"], header["cell"], header["timeout"])
+            report = run_cell(namespace, header["source"], header["cell"], header["timeout"],
+                              header.get("call_limit"))
             _only_me(me)
             protocol.send(sock, report)
         elif op == "names":

@@ -183,6 +183,9 @@ class Run:
     limits: Limits
     started: float = field(default_factory=time.monotonic)
     worker: Channel | None = None
+    contract: frozenset[str] = frozenset()  # names the grader may say in its messages
+    # Functions that ran past the call limit once (name -> where): their later calls fail at once.
+    stuck: dict[str, str] = field(default_factory=dict)
 
     def remaining(self) -> float:
         return self.limits.total_timeout - (time.monotonic() - self.started)
@@ -190,8 +193,10 @@ class Run:
     def exec_cell(self, index: int, source: str) -> dict:
         """Run one cell. ProcessLost if the cell killed or hung its process."""
         timeout = min(self.limits.cell_timeout, max(self.remaining(), 0.01))
-        header, _ = self.template.request({"op": "exec", "cell": index, "source": source, "timeout": timeout},
-                                          timeout=timeout + GRACE)
+        header, _ = self.template.request({"op": "exec", "cell": index, "source": source, "timeout": timeout,
+                                           "call_limit": self.limits.call_timeout}, timeout=timeout + GRACE)
+        for name in _identifiers(header.get("stuck_in")):
+            self.stuck.setdefault(name, f"when cell {index} called it")
         if header.get("status") == "timeout" and timeout < self.limits.cell_timeout:
             header["message"] = (f"cell {index} was interrupted: the submission used up its total time limit "
                                  f"({self.limits.total_timeout:g} s).")
@@ -209,6 +214,11 @@ class Run:
         return self._calls(requests, keep_args=False)
 
     def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool) -> list[CallResult]:
+        refused = [self.refusal(name) for name, _ in requests]
+        if any(refused):
+            sent = [k for k, refusal in enumerate(refused) if refusal is None]
+            answers = iter(self._calls([requests[k] for k in sent], keep_args) if sent else [])
+            return [refusal or next(answers) for refusal in refused]
         if self.remaining() <= 0:
             return [CallResult(error=f"not run: the submission used up its total time limit "
                                      f"({self.limits.total_timeout:g} s).") for _ in requests]
@@ -224,16 +234,48 @@ class Run:
         except ProcessLost as lost:
             return [CallResult(error=f"{name} could not be called: {lost}.") for name, _ in requests]
         try:
-            header, reply_blobs = worker.request({"calls": calls, "timeout": timeout}, blobs,
-                                                 timeout=min(timeout * len(calls), self.remaining()) + GRACE)
+            header, reply_blobs = worker.request({"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)},
+                                                 blobs, timeout=min(timeout * len(calls), self.remaining()) + GRACE)
         except ProcessLost as lost:
             self._drop_worker()
+            names = {name for name, _ in requests}
+            if str(lost) == "timeout" and len(names) == 1 and timeout >= self.limits.call_timeout:
+                self.stuck.setdefault(names.pop(), "in an earlier test")  # it ignored the interrupt: it hangs
             return [self._lost(name, lost, timeout) for name, _ in requests]
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
             return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
-        return [self._within_total_time(name, timeout, reply, call_result_from(name, reply, reply_blobs))
+        return [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply,
+                                                                             call_result_from(name, reply, reply_blobs)))
                 for (name, _), reply in zip(requests, replies)]
+
+    def refusal(self, name: str) -> CallResult | None:
+        """A function that already ran past its call limit is not called again."""
+        if name not in self.stuck:
+            return None
+        message = (f"{name} was not run: it did not return within {self.limits.call_timeout:g} s "
+                   f"{self.stuck[name]} (call time limit), so its later calls fail at once.")
+        return CallResult(error=message, brief=message)
+
+    def _stuck_call(self, name: str, timeout: float, reply, result: CallResult) -> CallResult:
+        """Record what a call found stuck, and say it in the grader's own words."""
+        if not isinstance(reply, dict) or reply.get("kind") not in ("timeout", "calls_stuck"):
+            return result
+        found = _identifiers(reply.get("stuck_in"))
+        if reply["kind"] == "timeout":
+            if timeout < self.limits.call_timeout:
+                return result  # cut short by the total time limit: nothing is known to hang
+            found = found or [name]
+            for stuck in found:
+                self.stuck.setdefault(stuck, "in an earlier test")
+            inner = [stuck for stuck in found if stuck != name and stuck in self.contract]
+            where = f": it was stuck in {inner[0]}" if inner else ""
+            message = f"{name} did not return within {timeout:.3g} s (call time limit){where}."
+        else:
+            callee = found[0] if found and found[0] in self.contract else "a function it calls"
+            message = (f"{name} was not run to the end: it calls {callee}, which already ran past the call "
+                       f"time limit ({self.limits.call_timeout:g} s).")
+        return CallResult(error=message, brief=message)
 
     def _lost(self, name: str, lost: ProcessLost, timeout: float) -> CallResult:
         if str(lost) == "timeout":
@@ -274,6 +316,13 @@ class Run:
         self._drop_worker()
         self.template.kill()
         self.engine.cleanup()
+
+
+def _identifiers(value) -> list[str]:
+    """Function names a child reported, kept only if they are plain identifiers."""
+    if not isinstance(value, list):
+        return []
+    return [v for v in value[:5] if isinstance(v, str) and len(v) <= 100 and v.isidentifier()]
 
 
 def _pid_of(pidfd: int) -> int | None:

@@ -18,7 +18,9 @@ import errno
 import io
 import signal
 import sys
+import time
 import traceback
+import types
 import warnings
 
 import numpy as np
@@ -73,18 +75,87 @@ class Shell:
     getoutput = system
 
 
-def _raise_timeout(signum, frame):
-    raise CellTimeout()
+TICK = 0.25  # seconds between looks at which notebook functions are running
+STUCK_SHARE = 0.9  # one call running this share of the call limit has run past it, give or take a tick
 
 
-def _alarm(seconds: float) -> None:
-    if signal.getsignal(signal.SIGALRM) is not _raise_timeout:  # the student's code may have replaced it
-        signal.signal(signal.SIGALRM, _raise_timeout)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+class Watch:
+    """The time limit of one cell or call, like a kernel interrupt, and a look
+    every TICK seconds at the notebook functions running. At the limit it can
+    tell a function stuck in one call (the same frame seen for most of the
+    call limit) from a function called many times: only the first is *stuck*,
+    and its later calls can fail at once instead of hanging again."""
+
+    def __init__(self, timeout: float):
+        self.timeout = max(timeout, 0.001)
+        self.deadline = time.monotonic() + self.timeout
+        self.first_seen: dict[int, tuple[float, object]] = {}
+
+    def __enter__(self) -> "Watch":
+        signal.signal(signal.SIGALRM, self._tick)  # the student's code may have replaced the handler
+        signal.setitimer(signal.ITIMER_REAL, min(TICK, self.timeout), TICK)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _tick(self, signum, frame) -> None:
+        now = time.monotonic()
+        if now >= self.deadline:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            raise CellTimeout()
+        while frame is not None:
+            code = frame.f_code
+            if code.co_filename.startswith("<cell") and code.co_name != "<module>":
+                self.first_seen.setdefault(id(frame), (now, frame))  # the frame is kept: its id stays unique
+            frame = frame.f_back
+
+    def stuck_code(self, error: BaseException, call_limit: float):
+        """The code of the innermost notebook function whose one call ran for
+        (nearly) the whole call limit when ``error`` (the timeout) was raised."""
+        frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+        now = time.monotonic()
+        for frame in reversed(frames):
+            seen = self.first_seen.get(id(frame))
+            if seen and seen[1] is frame and now - seen[0] >= STUCK_SHARE * call_limit - TICK:
+                return frame.f_code
+        return None
 
 
-def _disarm() -> None:
-    signal.setitimer(signal.ITIMER_REAL, 0)
+def names_of(code, namespace: dict) -> list[str]:
+    """The notebook's names for the function whose code this is."""
+    if code is None:
+        return []
+    return sorted(name for name, value in list(namespace.items())
+                  if isinstance(value, types.FunctionType) and value.__code__ is code)[:5]
+
+
+def _stand_in(*args, **kwargs):
+    raise TimeoutError("this function ran past its time limit before")
+
+
+def stop_stuck(namespace: dict, names) -> None:
+    """Make each named function fail at once from now on, wherever it is
+    called from: its code is swapped (closures that captured the function see
+    the change too) or, when that is impossible, its name rebound. A frame of
+    the stand-in is named after the function, in the file ``<stuck>``."""
+    for name in names:
+        function = namespace.get(name) if isinstance(name, str) else None
+        if not isinstance(function, types.FunctionType) or function.__code__.co_filename == "<stuck>":
+            continue
+        code = _stand_in.__code__.replace(co_name=name, co_qualname=name, co_filename="<stuck>")
+        try:
+            function.__code__ = code
+        except ValueError:  # a closure's code must keep its free variables: rebind the name instead
+            namespace[name] = types.FunctionType(code, namespace, name)
+
+
+def called_stuck(error: BaseException) -> str | None:
+    """The stuck function an error came from, if it did."""
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == "<stuck>":
+            return frame.f_code.co_name
+    return None
 
 
 def describe_error(error: BaseException, what: str) -> str:
@@ -129,25 +200,35 @@ def error_place(error: BaseException) -> str:
     return f"{frames[-1].filename.strip('<>')}, line {frames[-1].lineno}" if frames else ""
 
 
-def perform_call(function, args: tuple, keep_args: bool, timeout: float | None = None) -> dict:
-    """Call a student function and describe what happened, as plain data."""
+def perform_call(function, args: tuple, keep_args: bool, timeout: float | None = None,
+                 namespace: dict | None = None) -> dict:
+    """Call a student function and describe what happened, as plain data.
+    A call past its time limit reports (``stuck_in``) and, given the
+    notebook's ``namespace``, stops the function that was stuck."""
     name = getattr(function, "__name__", "the function")
     reply: dict = {"error": None, "warnings": [], "aliases": []}
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
+        watch = Watch(timeout) if timeout else None
         try:
-            if timeout:
-                _alarm(timeout)
-            try:
+            if watch:
+                with watch:
+                    value = function(*args)
+            else:
                 value = function(*args)
-            finally:
-                if timeout:
-                    _disarm()
-        except CellTimeout:
+        except CellTimeout as error:
             reply["error"] = f"{name} did not return within {timeout:.3g} s (call time limit)."
             reply["kind"] = "timeout"
+            if namespace is not None:
+                reply["stuck_in"] = names_of(watch.stuck_code(error, timeout), namespace)
+                stop_stuck(namespace, reply["stuck_in"])
             return reply
         except BaseException as error:  # SystemExit, KeyboardInterrupt: the student's problem, not ours
+            if stuck := called_stuck(error):
+                reply["error"] = (f"{name} was not run to the end: it calls {stuck}, which already ran past "
+                                  f"its time limit.")
+                reply["kind"], reply["stuck_in"] = "calls_stuck", [stuck]
+                return reply
             reply["error"] = describe_error(error, name)
             reply["kind"], reply["where"] = error_kind(error), error_place(error)
             return reply
@@ -190,8 +271,10 @@ def _paths(value, path):
         yield path, value
 
 
-def run_cell(namespace: dict, source: str, index: int, timeout: float) -> dict:
-    """Execute one cell; a timeout interrupts it like a kernel interrupt."""
+def run_cell(namespace: dict, source: str, index: int, timeout: float, call_limit: float | None = None) -> dict:
+    """Execute one cell; a timeout interrupts it like a kernel interrupt. A
+    function stuck past ``call_limit`` in one call is stopped for later cells
+    and reported (``stuck_in``)."""
     out = CappedWriter()
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = out
@@ -202,22 +285,25 @@ def run_cell(namespace: dict, source: str, index: int, timeout: float) -> dict:
         sys.stdout, sys.stderr = saved
         return {"status": "syntax", "message": f"SyntaxError in cell {index}, line {error.lineno}: {error.msg}",
                 "output": ""}
+    stuck: list[str] = []
+    watch = Watch(timeout)
     try:
-        _alarm(timeout)
-        try:
+        with watch:
             exec(code, namespace)
-        finally:
-            _disarm()
-    except CellTimeout:
+    except CellTimeout as error:
         status, message = "timeout", f"cell {index} was interrupted after {timeout:.3g} s (cell time limit)."
+        stuck = names_of(watch.stuck_code(error, call_limit or timeout), namespace)
+        stop_stuck(namespace, stuck)
     except BaseException as error:
         status, message = "error", describe_error(error, f"cell {index}")
+        if called := called_stuck(error):
+            message = f"cell {index} called {called}, which already ran past its time limit; the cell stopped there."
     finally:
         sys.stdout, sys.stderr = saved
     if out.dropped:
         message = (message + " " if message else "") + (
             f"cell {index} printed more than {out.cap // 1024} KB; the rest was dropped (output limit).")
-    return {"status": status, "message": message, "output": out.value()}
+    return {"status": status, "message": message, "output": out.value(), "stuck_in": stuck}
 
 
 def answer_call(request: dict, blobs: list[bytes], out_blobs: list[bytes], namespace: dict,
@@ -232,7 +318,7 @@ def answer_call(request: dict, blobs: list[bytes], out_blobs: list[bytes], names
     function = namespace.get(name)
     if not callable(function):
         return {"error": f"{name} is not defined as a function in your notebook.", "kind": "undefined"}
-    reply = perform_call(function, tuple(args), request.get("keep_args", False), timeout)
+    reply = perform_call(function, tuple(args), request.get("keep_args", False), timeout, namespace)
     mark = len(out_blobs)
     try:
         for key in ("value", "args_after"):

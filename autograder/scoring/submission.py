@@ -30,7 +30,7 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
                                                f"not {assignment.name!r}", include_hidden, start)
     cells = submitted.cells
     try:
-        run, reports = execute_notebook(engine, cells, limits)
+        run, reports = execute_notebook(engine, cells, limits, frozenset(assignment.contract))
     except EngineError as error:
         return zero_result(assignment, result, f"the grader's sandbox failed: {error}", include_hidden, start)
     try:
@@ -65,6 +65,11 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
                                 "flagged for review; purity and stability are not credited")
         result.cases = grade_cases(assignment, run, include_hidden=include_hidden, only=only, source_of=source_of,
                                    tampered=tampered)
+        for name, where in getattr(run, "stuck", {}).items():
+            if name in assignment.contract:
+                failed = sum(1 for case in result.cases if case.question == name and not case.passed)
+                result.notes.append(f"{name} did not return within {limits.call_timeout:g} s {where} (call time "
+                                    f"limit); its later calls failed at once: {failed} of its tests failed.")
     finally:
         run.close()
     result.seconds = time.monotonic() - start
