@@ -1,5 +1,7 @@
 """The sandboxed engine: cells, calls, limits and kills."""
 
+import time
+
 import numpy as np
 
 from autograder.engine.execute import execute_notebook
@@ -109,5 +111,52 @@ def test_a_call_cut_short_by_the_total_time_names_that_limit(engine):
                        limits=Limits(cell_timeout=0.5, call_timeout=5, total_timeout=1.5))
     try:
         assert "total time limit (1.5 s)" in run.call("nap", ()).error
+    finally:
+        run.close()
+
+
+HANGS = Limits(cell_timeout=1.5, call_timeout=1.5, total_timeout=60)
+HANGING = "def stuck(x):\n    while True:\n        pass"
+CALLS_IT = "def caller(x):\n    return stuck(x) + 1"
+INNOCENT = "def innocent(x):\n    return x * 3"
+
+
+def test_a_function_stuck_past_its_call_limit_fails_at_once_afterwards_and_so_do_its_callers(engine):
+    run, reports = run_cells(engine, HANGING, CALLS_IT, INNOCENT, limits=HANGS)
+    run.contract = frozenset({"stuck", "caller", "innocent"})
+    try:
+        first = run.call("caller", (1,))
+        assert "did not return within 1.5 s (call time limit): it was stuck in stuck" in first.error
+        started = time.monotonic()
+        again, through, fine = run.call("stuck", (2,)), run.call("caller", (2,)), run.call("innocent", (2,))
+        assert time.monotonic() - started < 1.0  # none of them waits for the limit again
+        assert again.error.startswith("stuck was not run: it did not return within 1.5 s in an earlier test")
+        assert "caller was not run to the end: it calls stuck" in through.error
+        assert through.brief == through.error  # the grader's own words: safe for hidden tests
+        assert fine.value == 6
+    finally:
+        run.close()
+
+
+def test_a_function_stuck_in_a_cell_fails_at_once_in_later_cells_and_calls(engine):
+    started = time.monotonic()
+    run, reports = run_cells(engine, HANGING, "stuck(0)", "stuck(1)\nlater = 1", "stuck(2)", INNOCENT, limits=HANGS)
+    run.contract = frozenset({"stuck", "innocent"})
+    try:
+        assert [r.status for r in reports] == ["ok", "timeout", "error", "error", "ok"]
+        assert "cell 3 called stuck, which already ran past its time limit" in reports[2].message
+        assert time.monotonic() - started < 1.5 + 4.0  # one cell limit, not three
+        assert "when cell 2 called it" in run.call("stuck", (0,)).error
+        assert run.call("innocent", (1,)).value == 3
+    finally:
+        run.close()
+
+
+def test_a_function_called_many_times_by_a_slow_cell_is_not_stuck(engine):
+    many_calls = "while True:\n    innocent(1)"
+    run, reports = run_cells(engine, INNOCENT, many_calls, "after = innocent(2)", limits=HANGS)
+    try:
+        assert reports[1].status == "timeout" and reports[2].status == "ok"
+        assert run.call("innocent", (4,)).value == 12 and not run.stuck
     finally:
         run.close()
