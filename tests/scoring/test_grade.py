@@ -1,0 +1,73 @@
+"""Scoring cases: each question on its own function, the rest from the reference."""
+
+import numpy as np
+
+from autograder.checks.kinds import DerivativeAgrees, Matches
+from autograder.engine.inprocess import InProcessCaller
+from autograder.scoring.grade import grade_cases
+from autograder.spec import Assignment, Case, Fixed, Program, Question
+
+
+def loss(w):
+    return float(np.sum(w ** 2) / 2)
+
+
+def gradient(w):
+    return w.copy()
+
+
+def wrong_loss(w):  # a sum where the reference halves it
+    return float(np.sum(w ** 2))
+
+
+GRADIENT_AT = Program("gradient(loss_input(w))", lambda m, w: m.gradient(m.loss_input(w)))
+POINT = Fixed((np.array([1.0, -2.0, 0.5]),))
+
+
+def assignment(with_reference=True):
+    questions = [
+        Question("loss", (Case("loss at a point", POINT, Matches("loss"), hidden=True),)),
+        Question("gradient", (Case("the gradient agrees with the loss", POINT, DerivativeAgrees("gradient", "loss", wrt=0)),
+                              Case("fed by loss_input", POINT, Matches(GRADIENT_AT), hidden=True))),
+        Question("loss_input", (Case("identity", POINT, Matches("loss_input"), hidden=True),)),
+    ]
+    reference = {"loss": loss, "gradient": gradient, "loss_input": lambda w: w.copy()}
+    return Assignment("toy", {"loss": ("w",), "gradient": ("w",), "loss_input": ("w",)}, "", questions,
+                      reference=reference if with_reference else None)
+
+
+def scores(results):
+    return {q: sum(r.points for r in results if r.question == q) for q in ("loss", "gradient", "loss_input")}
+
+
+def student(**functions):
+    return InProcessCaller({"loss": loss, "gradient": gradient, "loss_input": lambda w: w.copy(), **functions})
+
+
+def test_a_wrong_loss_costs_only_the_loss_question_and_the_gradient_is_told_to_look_at_it():
+    results = grade_cases(assignment(), student(loss=wrong_loss))
+    assert scores(results) == {"loss": 0.0, "gradient": 2.0, "loss_input": 1.0}
+    agrees = next(r for r in results if r.name == "the gradient agrees with the loss")
+    assert agrees.passed and "With your own loss in their place it fails, so look at loss" in agrees.message
+
+
+def test_a_wrong_gradient_still_fails_against_the_reference_loss():
+    results = grade_cases(assignment(), student(gradient=lambda w: 2 * w))
+    assert scores(results) == {"loss": 1.0, "gradient": 0.0, "loss_input": 1.0}
+
+
+def test_a_wrong_inner_function_costs_only_its_own_question_in_a_composition():
+    results = grade_cases(assignment(), student(loss_input=lambda w: w + 1))
+    assert scores(results) == {"loss": 1.0, "gradient": 2.0, "loss_input": 0.0}
+
+
+def test_a_shared_mistake_is_pointed_out_when_the_student_composition_agrees():
+    results = grade_cases(assignment(), student(loss=wrong_loss, gradient=lambda w: 2 * w))
+    agrees = next(r for r in results if r.name == "the gradient agrees with the loss")
+    assert not agrees.passed and "may share one mistake" in agrees.message
+
+
+def test_without_the_reference_the_public_checks_compare_the_student_functions_with_each_other():
+    results = grade_cases(assignment(with_reference=False), student(loss=wrong_loss), include_hidden=False)
+    agrees = next(r for r in results if r.name == "the gradient agrees with the loss")
+    assert not agrees.passed and "central differences of loss(w)" in agrees.message
