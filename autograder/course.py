@@ -77,4 +77,5 @@ def load_assignment(name: str, root: Path | None = None, *, with_solutions: bool
         mistakes=mistakes,
         limits=dict(getattr(public, "LIMITS", {})),
         returns=dict(getattr(public, "RETURNS", {})),
+        free_values=tuple(getattr(public, "FREE_VALUES", ())),
     )

@@ -130,6 +130,7 @@ class Assignment:
     mistakes: list[Mistake] = field(default_factory=list)
     limits: dict[str, float] = field(default_factory=dict)
     returns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # names of a tuple result's elements
+    free_values: tuple[str, ...] = ()  # functions whose values the contract leaves free (only shapes graded)
     # reference results per case, computed once and reused for every submission
     expected_cache: dict = field(default_factory=dict, repr=False)
 

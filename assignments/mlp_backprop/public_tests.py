@@ -29,6 +29,9 @@ RETURNS = {
     "mlp_forward": ("A_out", "cache"),
 }
 
+# init_params's values are free (CURRICULUM §4): only shapes, float64 and determinism are graded.
+FREE_VALUES = ("init_params",)
+
 LAYOUT = ("samples are rows: X has shape (N, n), Y and A_out (N, k); W_i has shape (out, in), b_i (out,); "
           "Z_i = A_{i-1} @ W_i.T + b_i has shape (N, out).")
 

@@ -21,6 +21,10 @@ from autograder.engine.calls import Caller, CallFailed, Composed, ReferenceCalle
 from autograder.spec import Call, Program
 
 
+class NeedsReference(LookupError):
+    """A check compares with the reference, and there is none (a student's self-check)."""
+
+
 class _Reference:
     def __repr__(self) -> str:
         return "REFERENCE"
@@ -78,7 +82,7 @@ def describe(call: Call, contract: dict[str, tuple[str, ...]]) -> str:
 def _expected(ctx: CaseContext, call: Call, expected: Any) -> Any:
     if expected is REFERENCE:
         if ctx.reference is None:
-            raise LookupError("this check needs the reference solution")
+            raise NeedsReference("this check needs the reference solution")
         if ctx.cache is None:
             return run_call(ctx.reference, call, ctx.inputs())
         key = (ctx.case_key, describe(call, ctx.contract))

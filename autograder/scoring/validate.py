@@ -8,12 +8,16 @@ nothing fails proves nothing)."""
 from __future__ import annotations
 
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from autograder.course import notebook_path
+from autograder.engine.calls import CallResult, ReferenceCaller
+from autograder.scoring.grade import grade_cases
 from autograder.engine.session import Engine
 from autograder.notebook.build import filled_notebook, mistaken_notebook
 from autograder.scoring.isolation import questions_that_may_lose
@@ -56,6 +60,9 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
             result = grade(mistaken_notebook(assignment, student, mistake), f"mistake-{number}")
             caught |= {(c.question, c.name) for c in result.cases if not c.passed}
             verdicts.append(mistake_verdict(assignment, mistake, result))
+        free = points_for_nothing(assignment)
+        verdicts.append(Verdict("a zero or constant answer of the right shape earns nothing", not free,
+                                f"{len(free)} cases pay for it: " + "; ".join(free[:6]) if free else "none does"))
         never = [f"{q.name}: {case.name}" for q in assignment.questions for case in q.cases
                  if (q.name, case.name) not in caught]
         verdicts.append(Verdict("every test case fails on at least one known mistake", not never,
@@ -80,3 +87,45 @@ def mistake_verdict(assignment: Assignment, mistake, result) -> Verdict:
         detail += f"; {first.message.splitlines()[0][:120]}"
     return Verdict(f"mistake '{mistake.name}' loses points on {mistake.targets} and only where allowed",
                    earned < possible and not unfair, detail)
+
+
+class ConstantAnswers:
+    """Answers every call with the reference's result made constant (every
+    number ``fill``, every flag ``bool(fill)``), keeping its structure, shapes
+    and dtypes: what a stub that only knows the shapes returns."""
+
+    def __init__(self, reference: ReferenceCaller, fill: float):
+        self.reference, self.fill = reference, fill
+
+    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
+        result = self.reference.call(name, args, keep_args=keep_args)
+        return CallResult(value=_constant_like(result.value, self.fill), args_after=result.args_after)
+
+
+def _constant_like(value, fill: float):
+    if isinstance(value, dict):
+        return {key: _constant_like(v, fill) for key, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_constant_like(v, fill) for v in value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(fill)
+    if isinstance(value, np.ndarray):
+        return np.full(value.shape, fill, dtype=value.dtype if value.dtype.kind == "f" else float)
+    if isinstance(value, (int, float, np.number)):
+        return float(fill)
+    return value
+
+
+def points_for_nothing(assignment: Assignment) -> list[str]:
+    """The cases that give points to a constant answer of the right shape
+    (zeros, or ones), except for functions whose values the contract leaves
+    free (``FREE_VALUES``). Graded in process: the sandbox is not under test."""
+    reference = ReferenceCaller(assignment.reference)
+    paying = []
+    for fill in (0.0, 1.0):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results = grade_cases(assignment, ConstantAnswers(reference, fill))
+        paying += [f"{r.question}: {r.name} (all {fill:g})" for r in results
+                   if r.points > 0 and r.question not in assignment.free_values]
+    return paying
