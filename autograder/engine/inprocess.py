@@ -14,9 +14,14 @@ from autograder.engine.student_code import perform_call
 
 
 class InProcessCaller:
-    def __init__(self, namespace: dict, call_timeout: float | None = None):
+    """``stop_stuck``: a function that runs past ``call_timeout`` is made to
+    fail at once afterwards, as the sandbox does (it changes the functions in
+    ``namespace``, so a student's live notebook never asks for it)."""
+
+    def __init__(self, namespace: dict, call_timeout: float | None = None, stop_stuck: bool = False):
         self.namespace = namespace
         self.call_timeout = call_timeout
+        self.stop_stuck = stop_stuck
         self.store = protocol.HandleStore()
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
@@ -24,7 +29,8 @@ class InProcessCaller:
         if not callable(function):
             return CallResult(error=f"{name} is not defined yet: run the cell that defines it.")
         args = tuple(_resolve(arg, self.store) for arg in protocol.materialize(copy.deepcopy(args)))
-        reply = perform_call(function, args, keep_args, self.call_timeout)
+        reply = perform_call(function, args, keep_args, self.call_timeout,
+                             self.namespace if self.stop_stuck else None)
         if reply["error"]:
             return CallResult(error=reply["error"])
         try:

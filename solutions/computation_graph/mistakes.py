@@ -207,3 +207,35 @@ def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
         w = w - lr * dw
         b = b - lr * db
     return w, b, np.array(losses)
+
+
+@MISTAKES.add("forward returns (J, v, u): the graph's values in reverse order")
+def forward(a, b, c):  # noqa: F811
+    u = b * c
+    v = a + u
+    J = 2 * v
+    return J, v, u
+
+
+@MISTAKES.add("dw accumulated in an np.zeros(N, dtype=np.float32) array, not the contract's float64")
+def logistic_gradients_loop(X, y, w, b):  # noqa: F811
+    M, N = X.shape
+    dw = np.zeros(N, dtype=np.float32)
+    db = 0.0
+    for m in range(M):
+        y_hat = 1.0 / (1.0 + np.exp(-(X[m] @ w + b)))
+        for n in range(N):
+            dw[n] += (y_hat - y[m]) * X[m, n]
+        db += y_hat - y[m]
+    return dw / M, float(db / M)
+
+
+@MISTAKES.add("while loop over the step sizes without k += 1: difference_errors never returns")
+def difference_errors(f, df, x, hs):  # noqa: F811
+    exact = df(x)
+    forward_errors, central_errors = np.zeros(len(hs)), np.zeros(len(hs))
+    k = 0
+    while k < len(hs):
+        forward_errors[k] = abs(forward_difference(f, x, hs[k]) - exact)
+        central_errors[k] = abs(central_difference(f, x, hs[k]) - exact)
+    return forward_errors, central_errors

@@ -268,3 +268,40 @@ def logreg_train(X, Y, W, b, lr, epochs):  # noqa: F811
         W -= lr * grads["dJ_dW"].T
         b -= lr * grads["dJ_db"]
     return W, b, np.array(J_track), np.array(acc_track)
+
+
+@MISTAKES.add("dJ0_dPred cast to float32 to halve the memory of the (N, N) matrix: not the contract's float64")
+def linreg_jacobians(X, Y, W, b):  # noqa: F811
+    N = X.shape[0]
+    Pred = X @ W + b
+    return {"dJ_dJ0": np.ones((1, N)) / N, "dJ0_dPred": np.diag(-2 * (Y - Pred).flatten()).astype(np.float32),
+            "dPred_dW": X.copy(), "dPred_db": np.ones((N, 1))}
+
+
+@MISTAKES.add("dJ0_dPred = diag(Pred - Y): the factor 1/(Pred(1 - Pred)) missing (dJ/dZ's shortcut put in dJ0/dPred)")
+def logreg_jacobians(X, Y, W, b):  # noqa: F811
+    N = X.shape[0]
+    Pred = 1 / (1 + np.exp(-(X @ W + b)))
+    return {"dJ_dJ0": np.ones((1, N)) / N, "dJ0_dPred": np.diag((Pred - Y).flatten()),
+            "dPred_dZ": np.diag((Pred * (1 - Pred)).flatten()), "dZ_dW": X.copy(), "dZ_db": np.ones((N, 1))}
+
+
+@MISTAKES.add("diagonal Jacobians filled by a while loop without i += 1: logreg_jacobians never returns")
+def logreg_jacobians(X, Y, W, b):  # noqa: F811
+    N = X.shape[0]
+    Pred = (1 / (1 + np.exp(-(X @ W + b)))).flatten()
+    y = np.asarray(Y, dtype=float).flatten()
+    dJ0_dPred, dPred_dZ = np.zeros((N, N)), np.zeros((N, N))
+    i = 0
+    while i < N:
+        dJ0_dPred[i, i] = (Pred[i] - y[i]) / (Pred[i] * (1 - Pred[i]))
+        dPred_dZ[i, i] = Pred[i] * (1 - Pred[i])
+    return {"dJ_dJ0": np.ones((1, N)) / N, "dJ0_dPred": dJ0_dPred, "dPred_dZ": dPred_dZ,
+            "dZ_dW": X.copy(), "dZ_db": np.ones((N, 1))}
+
+
+@MISTAKES.add("dJ_dPred = dJ_dJ0 * dJ0_dPred: elementwise * broadcasts (1, N) * (N, N) to an (N, N) matrix")
+def logreg_backprop(jac):  # noqa: F811
+    dJ_dPred = jac["dJ_dJ0"] * jac["dJ0_dPred"]
+    dJ_dZ = dJ_dPred @ jac["dPred_dZ"]
+    return {"dJ_dPred": dJ_dPred, "dJ_dZ": dJ_dZ, "dJ_dW": dJ_dZ @ jac["dZ_dW"], "dJ_db": dJ_dZ @ jac["dZ_db"]}

@@ -119,3 +119,29 @@ def bce_second_derivative(X, theta):  # noqa: F811
 def tanh_gradient(X, y, theta):  # noqa: F811
     y_hat = np.tanh(X @ theta)
     return (X.T @ (y_hat + 1 - 2 * y) / X.shape[0])[:, None]
+
+
+@MISTAKES.add("sigmoid's output preallocated as float32 (np.zeros(z.shape, dtype=np.float32)): "
+              "right to 7 digits, but not the contract's float64")
+def sigmoid(z):  # noqa: F811
+    z = np.asarray(z, dtype=float)
+    out = np.zeros(z.shape, dtype=np.float32)
+    positive = z >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
+    e = np.exp(z[~positive])
+    out[~positive] = e / (1.0 + e)
+    return out
+
+
+@MISTAKES.add("a `while True: pass` placeholder left at the top of sigmoid: every call hangs")
+def sigmoid(z):  # noqa: F811
+    while True:
+        pass
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+MISTAKES.add_source("a closing parenthesis missing in bce_loss: its cell does not compile", "bce_loss",
+                    "def bce_loss(y_hat, y):\n"
+                    "    return float(np.mean(-y * np.log(y_hat) - (1 - y) * np.log(1 - y_hat))\n")

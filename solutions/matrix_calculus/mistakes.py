@@ -344,3 +344,33 @@ def softmax_cross_entropy_grad(Z, y):  # noqa: F811
     P = np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True)
     P[np.arange(N), y] -= 1
     return P / N
+
+
+@MISTAKES.add("softmax with the maximum subtracted in the numerator only: exp(Z - max) / sum(exp(Z))")
+def softmax(Z):  # noqa: F811
+    Z = np.asarray(Z, dtype=float)
+    return np.exp(Z - np.max(Z, axis=-1, keepdims=True)) / np.sum(np.exp(Z), axis=-1, keepdims=True)
+
+
+@MISTAKES.add("softmax computed in float32 (np.asarray(Z, dtype=np.float32), PyTorch's default), not float64")
+def softmax(Z):  # noqa: F811
+    Z = np.asarray(Z, dtype=np.float32)
+    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+@MISTAKES.add("while loop over the columns without j += 1: numerical_jacobian never returns")
+def numerical_jacobian(g, x, eps):  # noqa: F811
+    x = np.asarray(x, dtype=float)
+    p = x.shape[0]
+    J = None
+    j = 0
+    while j < p:
+        step = np.zeros_like(x)
+        step[j] = eps
+        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x - step), dtype=float)
+        column = np.atleast_1d(change / (2 * eps))
+        if J is None:
+            J = np.zeros((column.shape[0], p))
+        J[:, j] = column
+    return J

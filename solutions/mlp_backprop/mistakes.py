@@ -415,3 +415,37 @@ def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
 @MISTAKES.add("has_converged returns the loop's keep-going test (not converged) instead of the stopping test")
 def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
     return bool(abs(f_curr - f_prev) >= eps1 and np.linalg.norm(grad) >= eps2)
+
+
+# additions: a float32 activation and a hanging helper of mlp_backward
+
+@MISTAKES.add("activation computed in float32 (np.asarray(Z, dtype=np.float32), PyTorch's default), not float64")
+def activation(name, Z):  # noqa: F811
+    Z = np.asarray(Z, dtype=np.float32)
+    if name == "identity":
+        return Z.copy()
+    if name == "sigmoid":
+        e = np.exp(-np.abs(Z))
+        return np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if name == "tanh":
+        return np.tanh(Z)
+    return np.maximum(Z, 0.0)
+
+
+@MISTAKES.add("relu' by a while loop whose i += 1 sits inside the if: it hangs at the first Z <= 0")
+def activation_derivative(name, Z):  # noqa: F811
+    Z = np.asarray(Z, dtype=float)
+    if name == "identity":
+        return np.ones_like(Z)
+    if name == "sigmoid":
+        s = activation("sigmoid", Z)
+        return s * (1.0 - s)
+    if name == "tanh":
+        return 1.0 - np.tanh(Z) ** 2
+    D = np.zeros_like(Z)
+    i = 0
+    while i < Z.size:
+        if Z.flat[i] > 0:
+            D.flat[i] = 1.0
+            i += 1
+    return D

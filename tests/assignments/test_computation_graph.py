@@ -42,7 +42,7 @@ def reference(assignment):
 
 
 def grade(assignment, namespace, sources):
-    return grade_cases(assignment, InProcessCaller(namespace), source_of=sources.get)
+    return grade_cases(assignment, InProcessCaller(namespace, call_timeout=2, stop_stuck=True), source_of=sources.get)
 
 
 def reference_sources(assignment):

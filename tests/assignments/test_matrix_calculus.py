@@ -66,7 +66,7 @@ def test_every_mistake_loses_points_on_its_target(assignment):
     for mistake in assignment.mistakes:
         namespace = reference_namespace(assignment)
         exec(mistake.source, namespace)
-        results = grade_cases(assignment, InProcessCaller(namespace), only=mistake.targets)
+        results = grade_cases(assignment, InProcessCaller(namespace, call_timeout=2, stop_stuck=True), only=mistake.targets)
         assert failures(results), f"the mistake {mistake.name!r} earns full marks on {mistake.targets}"
 
 

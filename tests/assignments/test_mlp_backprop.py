@@ -100,7 +100,7 @@ def reference():
 
 
 def grade(assignment, namespace, only=None):
-    return grade_cases(assignment, InProcessCaller(namespace), only=only)
+    return grade_cases(assignment, InProcessCaller(namespace, call_timeout=2, stop_stuck=True), only=only)
 
 
 def failures(results):
