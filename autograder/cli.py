@@ -1,7 +1,12 @@
-"""Command line: each command parses its arguments and calls a plain function."""
+"""Command line: each command parses its arguments and calls a plain function.
+
+Whatever a submission controls (labels, messages, notes) is printed through
+``autograder.outputs.safe``: as rich ``Text`` in tables, escaped in markup.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +23,8 @@ from autograder.notebook.read import assignment_of
 from autograder.outputs.feedback import print_case_results, question_table
 from autograder.outputs.files import scores_csv, write_atomic
 from autograder.outputs.gradebook import latest_scores
-from autograder.scoring.batch import grade_batch
+from autograder.outputs.safe import markup_text, rich_text, terminal_text
+from autograder.scoring.batch import BatchError, grade_batch
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook
 from autograder.scoring.validate import validate_assignment
@@ -65,13 +71,13 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: i
           kernel: bool, resume: bool, gradebook: Path | None) -> None:
     """Grade submissions (notebooks, or folders of them) with all tests."""
     spec = _load(assignment)
-    paths = _expand(submissions)
+    paths, roots = _expand(submissions)
     results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel, resume=resume,
-                                   gradebook=gradebook)
+                                   gradebook=gradebook, roots=roots)
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
     console.print(_summary_table(results, questions))
-    console.print(f"Wrote {out_dir / 'scores.csv'} and {len(results)} results.json files.")
+    console.print(f"Wrote {markup_text(out_dir / 'scores.csv')} and {len(results)} results.json files.")
 
 
 @main.command()
@@ -84,7 +90,7 @@ def export(gradebook: Path, assignment: str, out_file: Path) -> None:
     spec = _load(assignment, with_solutions=False)
     results = latest_scores(gradebook, assignment)
     write_atomic(out_file, scores_csv(results, [q.name for q in spec.questions]))
-    console.print(f"Wrote {len(results)} rows to {out_file}.")
+    console.print(f"Wrote {len(results)} rows to {markup_text(out_file)}.")
 
 
 @main.command()
@@ -97,11 +103,12 @@ def validate(assignments: tuple[str, ...]) -> None:
     with Engine() as engine:
         for name in names:
             verdicts = validate_assignment(_load(name), engine, root)
-            table = Table(title=f"validate {name}")
+            table = Table(title=rich_text(f"validate {name}"))
             for column in ("", "check", "detail"):
                 table.add_column(column)
             for verdict in verdicts:
-                table.add_row("[green]ok[/green]" if verdict.ok else "[red]FAIL[/red]", verdict.what, verdict.detail)
+                table.add_row("[green]ok[/green]" if verdict.ok else "[red]FAIL[/red]", rich_text(verdict.what),
+                              rich_text(verdict.detail))
                 failed += not verdict.ok
             console.print(table)
     if failed:
@@ -118,7 +125,7 @@ def demo(assignment: str, out_dir: Path) -> None:
     """Make sample submissions (correct, partly wrong, broken, ...) and grade them."""
     spec = _load(assignment)
     paths = write_samples(spec, _root(), out_dir / "submissions")
-    console.print(f"Sample submissions in {out_dir / 'submissions'}:")
+    console.print(f"Sample submissions in {markup_text(out_dir / 'submissions')}:")
     results = _grade_with_progress(spec, paths, out_dir / "results", jobs=2, isolation="auto",
                                    limits=DEMO_LIMITS)
     questions = [q.name for q in spec.questions]
@@ -127,42 +134,55 @@ def demo(assignment: str, out_dir: Path) -> None:
     wrong = next((r for r in results if r.submission == "partly-wrong"), None)
     if wrong is not None:
         console.print(question_table(wrong, questions))
-    console.print(f"Scores: {out_dir / 'results' / 'scores.csv'}")
+    console.print(f"Scores: {markup_text(out_dir / 'results' / 'scores.csv')}")
 
 
 def _root() -> Path:
     try:
         return course_root()
     except CourseError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(terminal_text(error)) from None
 
 
 def _load(name: str, with_solutions: bool = True):
     try:
         return load_assignment(name, _root(), with_solutions=with_solutions)
     except CourseError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(terminal_text(error)) from None
 
 
-def _expand(items: tuple[Path, ...]) -> list[Path]:
+def _expand(items: tuple[Path, ...]) -> tuple[list[Path], list[Path]]:
+    """The files to grade, and for each its submissions root: the folder named
+    on the command line, or for a file named itself, the folder it is in. A
+    file named twice is graded once."""
     paths: list[Path] = []
+    roots: list[Path] = []
+    seen: set[str] = set()
     for item in items:
-        paths += sorted(p for p in item.iterdir() if p.is_file()) if item.is_dir() else [item]
-    return paths
+        found = sorted(p for p in item.iterdir() if p.is_file()) if item.is_dir() else [item]
+        for path in found:
+            if os.path.abspath(path) not in seen:
+                seen.add(os.path.abspath(path))
+                paths.append(path)
+                roots.append(item if item.is_dir() else path.parent)
+    return paths, roots
 
 
 def _grade_with_progress(spec, paths: list[Path], out_dir: Path, jobs: int, isolation: str,
                          limits: Limits | None = None, kernel: bool = False, resume: bool = False,
-                         gradebook: Path | None = None) -> list[SubmissionResult]:
+                         gradebook: Path | None = None, roots: list[Path] | None = None) -> list[SubmissionResult]:
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(paths))
-        results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits, kernel=kernel,
-                              resume=resume, gradebook=gradebook,
-                              on_result=lambda result: progress.advance(task))
+        try:
+            results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits,
+                                  kernel=kernel, resume=resume, gradebook=gradebook, roots=roots,
+                                  on_result=lambda result: progress.advance(task))
+        except BatchError as error:
+            raise click.ClickException(terminal_text(error)) from None
     notes = {note for result in results for note in result.notes if note.startswith("WARNING")}
-    for note in notes:
-        console.print(f"[bold yellow]{note}[/bold yellow]")
+    for note in sorted(notes):
+        console.print(f"[bold yellow]{markup_text(note)}[/bold yellow]")
     return results
 
 
@@ -173,7 +193,7 @@ def _summary_table(results: list[SubmissionResult], questions: list[str]) -> Tab
     table.add_column("note")
     for result in results:
         note = result.error or next((n for n in result.notes if not n.startswith("WARNING")), "")
-        table.add_row(result.submission, f"{result.total:g}/{result.possible:g}", note[:70])
+        table.add_row(rich_text(result.submission), f"{result.total:g}/{result.possible:g}", rich_text(note, 70))
     return table
 
 
@@ -195,9 +215,9 @@ def _question_summary(results: list[SubmissionResult], questions: list[str]) -> 
 
 def _print_notes(result: SubmissionResult) -> None:
     if result.error:
-        console.print(f"[red]{result.error}[/red]")
+        console.print(f"[red]{markup_text(result.error)}[/red]", emoji=False)
     for note in result.notes:
-        console.print(f"[yellow]{note}[/yellow]", highlight=False)
+        console.print(f"[yellow]{markup_text(note)}[/yellow]", highlight=False, emoji=False)
 
 
 if __name__ == "__main__":

@@ -76,3 +76,39 @@ def test_resume_keeps_what_an_earlier_run_graded_for_unchanged_files(filled_logi
     assert "earlier run" in outcome.output
     kept = json.loads((out / "first" / "results.json").read_text())
     assert kept["extra_data"]["submission_sha256"]
+
+
+def test_a_file_named_twice_is_graded_once_and_paths_with_markup_are_printed_as_written(tmp_path):
+    folder = tmp_path / "in [/] box"  # a "[/" in a path: folders "in [" and "] box"
+    folder.mkdir(parents=True)
+    broken = folder / "carl.ipynb"
+    broken.write_text("{broken")
+    out = tmp_path / "grades [/red]"
+    (tmp_path / "book [").mkdir()
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(folder), str(broken), "--out", str(out),
+                                        "--gradebook", str(tmp_path / "book [/].sqlite")])
+    assert outcome.exit_code == 0, outcome.output
+    assert [r["submission"] for r in csv.DictReader((out / "scores.csv").open())] == ["carl"]
+    assert "grades [/red]/scores.csv" in outcome.output.replace("\n", "")  # rich may wrap the line
+    exported = tmp_path / "latest [/].csv"
+    outcome = CliRunner().invoke(main, ["export", str(tmp_path / "book [/].sqlite"), "logistic_regression",
+                                        "--out", str(exported)])
+    assert outcome.exit_code == 0, outcome.output
+    assert "Wrote 1 rows to" in outcome.output and "latest [/].csv" in outcome.output.replace("\n", "")
+
+
+def test_grade_labels_files_by_their_path_under_each_folder_named(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "dana.ipynb").write_text("{broken")
+    (tmp_path / "b" / "scores.csv.ipynb").write_text("{broken")
+    out = tmp_path / "grades"
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(tmp_path / "a"), str(tmp_path / "b"),
+                                        "--out", str(out)])
+    assert outcome.exit_code == 0, outcome.output
+    labels = [r["submission"] for r in csv.DictReader((out / "scores.csv").open())]
+    assert len(labels) == len(set(labels)) == 3
+    assert [label.split("~")[0] for label in labels] == ["dana", "dana", "scores.csv"]
+    sources = {json.loads((out / label / "results.json").read_text())["extra_data"]["source"] for label in labels}
+    assert sources == {str(tmp_path / "a" / "dana.ipynb"), str(tmp_path / "b" / "dana.ipynb"),
+                       str(tmp_path / "b" / "scores.csv.ipynb")}

@@ -1,11 +1,16 @@
-"""What a student or instructor reads in the terminal or notebook."""
+"""What a student or instructor reads in the terminal or notebook.
+
+Student-controlled text (case messages, labels) goes through
+``autograder.outputs.safe`` and into rich ``Text``, which is never parsed as
+markup or emoji codes."""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from autograder.outputs.safe import one_line, plain_text, rich_text, terminal_text
 from autograder.scoring.results import CaseResult, SubmissionResult
 
 
@@ -16,24 +21,25 @@ def print_case_results(results: list[CaseResult], console: Console | None = None
     if not results:
         console.print("No tests ran.")
         return
-    lines = []
+    text = Text()
     for case in results:
-        mark = "[green]PASS[/green]" if case.passed else "[red]FAIL[/red]"
-        lines.append(f"{mark} {escape(case.question)}: {escape(case.name)}")
+        text.append("PASS" if case.passed else "FAIL", "green" if case.passed else "red")
+        text.append(f" {one_line(case.question)}: {one_line(case.name)}\n")
         if case.message:  # a passed case may carry feedback that cost nothing
-            lines += [f"     {escape(line)}" for line in case.message.splitlines()]
+            for line in plain_text(case.message).splitlines():
+                text.append(f"     {terminal_text(line)}\n")
     passed = sum(case.passed for case in results)
-    lines.append(f"{passed} of {len(results)} checks passed.")
-    console.print("\n".join(lines), highlight=False)
+    text.append(f"{passed} of {len(results)} checks passed.")
+    console.print(text, highlight=False)
 
 
 def question_table(result: SubmissionResult, questions: list[str]) -> Table:
-    table = Table(title=f"{result.submission}: {result.total:g} / {result.possible:g}")
+    table = Table(title=rich_text(f"{one_line(result.submission)}: {result.total:g} / {result.possible:g}"))
     table.add_column("question")
     table.add_column("points", justify="right")
     table.add_column("first problem")
     for name, (earned, possible) in result.question_scores(questions).items():
         problem = next((c.message.splitlines()[0] for c in result.cases
                         if c.question == name and not c.passed and c.message), "")
-        table.add_row(name, f"{earned:g} / {possible:g}", problem[:100])
+        table.add_row(rich_text(name), f"{earned:g} / {possible:g}", rich_text(problem, 100))
     return table

@@ -3,6 +3,8 @@
 A regrade adds an attempt and never overwrites one, so an instructor can see
 how a submission's score changed and why. ``latest_scores`` gives the most
 recent attempt per submission, which is what ``autograder export`` writes.
+Text is stored as ``safe.json_text`` (no lone surrogates, which SQLite cannot
+encode, no control characters); values are always bound, never spliced into SQL.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
+from autograder.outputs.safe import json_text
 from autograder.scoring.results import CaseResult, SubmissionResult
 
 SCHEMA = """
@@ -50,12 +53,14 @@ def record(path: Path, result: SubmissionResult, digest: str = "") -> int:
         cursor = connection.execute(
             "INSERT INTO attempts (assignment, submission, sha256, graded_at, total, possible, error) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (result.assignment, result.submission, digest, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-             result.total, result.possible, result.error))
+            (json_text(result.assignment), json_text(result.submission), json_text(digest),
+             datetime.now(timezone.utc).isoformat(timespec="seconds"), result.total, result.possible,
+             None if result.error is None else json_text(result.error)))
         attempt = cursor.lastrowid
         connection.executemany(
             "INSERT INTO case_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(attempt, c.question, c.name, c.points, c.max_points, c.message, int(c.hidden)) for c in result.cases])
+            [(attempt, json_text(c.question), json_text(c.name), c.points, c.max_points, json_text(c.message),
+              int(c.hidden)) for c in result.cases])
     return attempt
 
 

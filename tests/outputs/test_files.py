@@ -1,0 +1,121 @@
+"""scores.csv, results.json, the gradebook and labels, fed hostile strings."""
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.outputs.files import earlier_result, file_digest, gradescope_results, scores_csv, write_submission
+from autograder.outputs.gradebook import latest_scores, record
+from autograder.outputs.safe import is_safe_label, source_id
+from autograder.scoring.batch import label_submissions
+from autograder.scoring.results import CaseResult, SubmissionResult
+
+QUESTIONS = ["sigmoid", "predict"]
+NASTY = "=cmd|' /C calc'!A0; -2+3\x1b[31m\u202e\udcff\x00 [/]"
+
+
+def nasty_result(label: str = "alice", error: str | None = NASTY) -> SubmissionResult:
+    return SubmissionResult(label, "logistic_regression", [
+        CaseResult("sigmoid", "lecture [/] values", 1.0, 2.0, "=1+1\n@SUM(A1)\x1b]0;t\x07 \udcff", False),
+        CaseResult("predict", "hidden sizes", 1.0, 1.0, "", True)], error=error, notes=["+note\x1b[2J"])
+
+
+def test_scores_csv_text_cells_are_neutralised_and_numbers_kept():
+    text = scores_csv([nasty_result("-1"), nasty_result("@bob", None)], QUESTIONS)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["submission", "sigmoid", "predict", "total", "possible", "error"]
+    assert [row[0] for row in rows[1:]] == ["'-1", "'@bob"]
+    assert rows[1][1:5] == ["1", "1", "2", "3"]
+    error = rows[1][5]
+    assert error.startswith("'=cmd") and ";' -2+3" in error
+    assert all(piece.lstrip()[:1] not in "=+-@" for piece in error.split(";"))
+    assert not any(c in text for c in "\x1b\u202e\x00\ufffe") and "\udcff" not in text
+    text.encode("utf-8")
+    assert len(text.splitlines()) == 3
+
+
+def test_results_json_is_plain_json_and_records_the_source(tmp_path):
+    write_submission(tmp_path, nasty_result(), QUESTIONS, "d1", "/subs/alice.ipynb")
+    raw = (tmp_path / "alice" / "results.json").read_bytes()
+    raw.decode("ascii")
+    data = json.loads(raw)
+    assert data["extra_data"]["source"] == "/subs/alice.ipynb" and data["extra_data"]["submission"] == "alice"
+    everything = json.dumps(data, ensure_ascii=False)
+    assert not any(c in everything for c in "\x1b\u202e\x00\x07") and "\udcff" not in everything
+    assert "[/]" in data["tests"][0]["output"] and data["extra_data"]["error"].startswith("=cmd")  # JSON is not a spreadsheet
+    assert gradescope_results(nasty_result(error=None), QUESTIONS)["extra_data"]["error"] is None
+
+
+@pytest.mark.parametrize("label", ["..", "../x", "/tmp/x", "scores.csv", "results.json", ".x", "a/b"])
+def test_results_json_is_never_written_outside_its_folder(tmp_path, label):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError):
+        write_submission(out, nasty_result(label), QUESTIONS, "d", "/x")
+    assert not list(tmp_path.rglob("results.json"))
+    assert earlier_result(out, label, "logistic_regression", "d", "/x") is None
+
+
+def test_an_earlier_result_is_taken_only_for_the_same_file_with_the_same_content(tmp_path):
+    out = tmp_path / "out"
+    write_submission(out, nasty_result("bob~0123456789", None), QUESTIONS, "digest-1", "/a/bob.ipynb")
+    found = earlier_result(out, "bob~0123456789", "logistic_regression", "digest-1", "/a/bob.ipynb")
+    assert found is not None and found.total == 2 and found.submission == "bob~0123456789"
+    for digest, source, assignment in [("digest-2", "/a/bob.ipynb", "logistic_regression"),
+                                       ("digest-1", "/b/bob.ipynb", "logistic_regression"),
+                                       ("digest-1", "", "logistic_regression"), ("", "/a/bob.ipynb", "logistic_regression"),
+                                       ("digest-1", "/a/bob.ipynb", "jacobians")]:
+        assert earlier_result(out, "bob~0123456789", assignment, digest, source) is None
+    # a results.json from before sources were recorded is graded again, never trusted
+    path = out / "bob~0123456789" / "results.json"
+    data = json.loads(path.read_text())
+    del data["extra_data"]["source"]
+    path.write_text(json.dumps(data))
+    assert earlier_result(out, "bob~0123456789", "logistic_regression", "digest-1", "/a/bob.ipynb") is None
+    for junk in ["[]", '{"extra_data": []}', '{"extra_data": "x"}', "\xff"]:
+        path.write_text(junk, encoding="latin-1")
+        assert earlier_result(out, "bob~0123456789", "logistic_regression", "digest-1", "/a/bob.ipynb") is None
+
+
+def test_gradebook_stores_hostile_text_and_export_neutralises_it(tmp_path):
+    book = tmp_path / "book.sqlite"
+    record(book, nasty_result("carol"), "d")
+    with sqlite3.connect(book) as connection:  # an attempt stored by an older version, label and all
+        connection.execute("INSERT INTO attempts (assignment, submission, sha256, graded_at, total, possible, error) "
+                           "VALUES ('logistic_regression', '=HYPERLINK(\"http://x\")', '', '', 0, 3, '+1')")
+    stored = {r.submission: r for r in latest_scores(book, "logistic_regression")}
+    assert stored["carol"].error == "=cmd|' /C calc'!A0; -2+3\ufffd [/]"
+    assert "\x1b" not in stored["carol"].cases[0].message
+    exported = tmp_path / "latest.csv"
+    outcome = CliRunner().invoke(main, ["export", str(book), "logistic_regression", "--out", str(exported)])
+    assert outcome.exit_code == 0, outcome.output
+    rows = {row["submission"]: row for row in csv.DictReader(exported.open(newline="", encoding="utf-8"))}
+    assert set(rows) == {"carol", "'=HYPERLINK(\"http://x\")"}
+    assert rows["'=HYPERLINK(\"http://x\")"]["error"] == "'+1" and rows["carol"]["error"].startswith("'=cmd")
+
+
+def test_labels_come_from_the_path_under_the_submissions_root(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b" / "sub").mkdir(parents=True)
+    paths = [tmp_path / "a" / "bob.ipynb", tmp_path / "b" / "bob.ipynb", tmp_path / "b" / "bob-2.ipynb",
+             tmp_path / "b" / "sub" / "x.ipynb", tmp_path / "a" / "...ipynb", tmp_path / "a" / "scores.csv.ipynb"]
+    roots = [tmp_path / "a", tmp_path / "b", tmp_path / "b", tmp_path / "b", tmp_path / "a", tmp_path / "a"]
+    subs = label_submissions(paths, roots)
+    labels = [s.label for s in subs]
+    assert labels[2] == "bob-2" and labels[3] == "sub__x" and labels[4] == "__"
+    assert labels[0].startswith("bob~") and labels[1].startswith("bob~") and labels[5].startswith("scores.csv~")
+    assert len(set(labels)) == len(labels) and all(is_safe_label(label) for label in labels)
+    assert [s.source for s in subs] == [source_id(p) for p in paths]
+    backwards = label_submissions(paths[::-1], roots[::-1])
+    assert {s.source: s.label for s in backwards} == {s.source: s.label for s in subs}
+    assert [s.label for s in label_submissions(paths[2:4])] == ["bob-2", "x"]  # default root: the file's folder
+    reserved = label_submissions([tmp_path / "a" / "book.db.ipynb"], reserved=("book.db",))
+    assert reserved[0].label.startswith("book.db~")
+
+
+def test_file_digest_of_a_missing_file_is_empty(tmp_path):
+    assert file_digest(tmp_path / "nothing") == ""
