@@ -6,6 +6,13 @@ system's read-only libraries, the Python installation and this package's
 engine, an empty private /tmp, and nothing else; no network; its own process
 ids. Solutions, hidden tests, other submissions and the grader's outputs do
 not exist there.
+
+Either way, every submission is sealed from the ones graded before and after
+it (child.py does it): IPC, UTS, mount and network namespaces of its own, a
+read-only view of every filesystem but fresh private tmpfs on /tmp, /var/tmp,
+/dev/shm and /run/lock, and a seccomp filter (seccomp.py) that refuses the
+kernel keyrings and the other machine-wide state namespaces do not cover.
+What this machine cannot seal is said in the isolation warning.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import autograder
+from autograder.engine import seccomp
 
 PACKAGE_ROOT = Path(autograder.__file__).resolve().parent
 FIRST_UID = 61000  # student code runs as a uid of its own from here on when the grader is root
@@ -45,8 +53,9 @@ def bwrap_available() -> bool:
 
 
 def choose_isolation(requested: str = "auto") -> Isolation:
+    unsealed = " ".join(sealing_problems())
     if requested in ("auto", "bwrap") and sys.platform == "linux" and bwrap_available():
-        return Isolation("bwrap")
+        return Isolation("bwrap", f"WARNING: {unsealed}" if unsealed else "")
     if requested == "bwrap":
         raise RuntimeError("bubblewrap (bwrap) is not available: install the 'bubblewrap' package")
     if requested == "process":
@@ -55,7 +64,51 @@ def choose_isolation(requested: str = "auto") -> Isolation:
         reason = "bubblewrap is not installed" if not shutil.which("bwrap") else "bubblewrap did not start"
     return Isolation("process", f"WARNING: {reason}; student code runs with process isolation only "
                                 "(own uid, limits, scrubbed environment) and can read files this machine's "
-                                "permissions allow. Install bubblewrap for full isolation.")
+                                "permissions allow. Install bubblewrap for full isolation." +
+                                (f" {unsealed}" if unsealed else ""))
+
+
+@functools.cache
+def sealing_problems() -> tuple[str, ...]:
+    """What of the sealing of each submission (see the module's docstring)
+    this machine cannot do, in the words of the isolation warning."""
+    problems = []
+    if sys.platform != "linux":
+        return ("Submissions are not sealed from each other (this needs Linux).",)
+    reason = seccomp.unavailable_reason()
+    if reason:
+        problems.append(f"No seccomp filter on student code ({reason}; install libseccomp2): it may use the kernel "
+                        "keyrings, ptrace, mount and unshare, and a submission can leave data there for the next.")
+    if not namespaces_possible():
+        problems.append("Submissions do not get IPC, UTS, mount and network namespaces of their own (the grader "
+                        "must run as root with CAP_SYS_ADMIN): those graded by one grader share System V IPC, "
+                        "/tmp and /dev/shm, and what one leaves there is not proven gone.")
+    return tuple(problems)
+
+
+def namespaces_possible() -> bool:
+    """Root with CAP_SYS_ADMIN: bubblewrap run by root keeps it for the zygote,
+    and each template uses it (before dropping to the sandbox uid) to unshare."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) >> 21 & 1)  # CAP_SYS_ADMIN
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def expected_seals() -> str:
+    """What the zygote must manage to seal, or refuse to start (child.SEAL_ENV)."""
+    found = []
+    if sys.platform == "linux" and not seccomp.unavailable_reason():
+        found.append("seccomp")
+    if sys.platform == "linux" and namespaces_possible():
+        found.append("namespaces")
+    return ",".join(found)
 
 
 SCRATCH_MB = 256  # the sandbox's /tmp, where a submission's working folder lives: memory, so capped
@@ -101,7 +154,8 @@ def zygote_command(isolation: Isolation, fd: int) -> list[str]:
 
 def zygote_environment() -> dict[str, str]:
     keep = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "AUTOGRADER_CHILD": "1"}
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "AUTOGRADER_CHILD": "1",
+            "AUTOGRADER_SEAL": expected_seals()}  # the zygote takes it out of its environment at once
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
         if name in os.environ:
             keep[name] = os.environ[name]
