@@ -10,6 +10,7 @@ functions.
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies
 from autograder.engine.protocol import Code
 from autograder.spec import Case, Fixed, Program
@@ -57,6 +58,9 @@ W_WIDE = _rng.normal(scale=0.5, size=6)
 SQUARE, CUBE, CUBE_SLOPE = Code("lambda x: x**2"), Code("lambda x: x**3"), Code("lambda x: 3 * x**2")
 SINE, COSINE = Code("lambda x: np.sin(x)"), Code("lambda x: np.cos(x)")
 HS = np.array([0.1, 0.01, 0.001])
+# |approximation - cos(1)| for f = sin at x = 1, straight from the definitions of the two differences
+SINE_FORWARD_ERRORS = np.abs((np.sin(1.0 + HS) - np.sin(1.0)) / HS - np.cos(1.0))
+SINE_CENTRAL_ERRORS = np.abs((np.sin(1.0 + HS) - np.sin(1.0 - HS)) / (2 * HS) - np.cos(1.0))
 
 # a, b, c are numbers: the finite differences vary them as 0-d arrays, which go back to plain floats
 J_OF = Program("forward(a, b, c)[2]", lambda m, a, b, c: m.forward(float(a), float(b), float(c))[2])
@@ -110,12 +114,20 @@ def _all_iterations_without_increase(value, inputs):
     return None
 
 
-def _after_steps(steps, lr):
-    """(w, b) after `steps` steps of the lecture's loop from part 1's starting point, worked out here."""
-    w, b = W.copy(), BIAS
+def _lecture_run(steps, lr):
+    """(w, b, losses) of the lecture's loop from part 1's starting point with eps = 0 (never reached),
+    worked out here: `steps` losses, each followed by a step."""
+    w, b, losses = W.copy(), BIAS, []
     for _ in range(steps):
         y_hat = 1 / (1 + np.exp(-(X @ w + b)))
+        losses.append(np.mean(-(Y * np.log(y_hat) + (1 - Y) * np.log(1 - y_hat))))
         w, b = w - lr * (y_hat - Y) @ X / len(Y), b - lr * np.mean(y_hat - Y)
+    return w, b, np.array(losses)
+
+
+def _after_steps(steps, lr):
+    """(w, b) after `steps` steps of the lecture's loop from part 1's starting point, worked out here."""
+    w, b, _ = _lecture_run(steps, lr)
     return w, b
 
 
@@ -147,8 +159,12 @@ PUBLIC = [
     ("difference_errors", Case("f(x) = x**3 at x = 1: forward errors 3h + h^2, central errors h^2",
                                _lecture(CUBE, CUBE_SLOPE, 1.0, HS),
                                Matches("difference_errors", expected=(3 * HS + HS ** 2, HS ** 2), rtol=1e-5))),
-    ("difference_errors", Case("f = sin at x = 1: one absolute error per h", _lecture(SINE, COSINE, 1.0, HS),
-                               Satisfies("difference_errors", _nonnegative_of_length))),
+    # non-negative errors of the right length are what a constant answer also has: the values must be right too
+    ("difference_errors", Case("f = sin at x = 1: one absolute error per h, |approximation - cos(1)|",
+                               _lecture(SINE, COSINE, 1.0, HS),
+                               AllOf(Satisfies("difference_errors", _nonnegative_of_length),
+                                     Matches("difference_errors", expected=(SINE_FORWARD_ERRORS, SINE_CENTRAL_ERRORS),
+                                             rtol=1e-5)))),
     ("difference_errors", Case("f = sin at x = 1: forward error is O(h), central error is O(h^2)",
                                _lecture(SINE, COSINE, 1.0, HS), Satisfies("difference_errors", _orders))),
     ("logistic_gradients_loop", Case("part 1's batch: dw = [0.2431, -0.019], db = 0.2702", _lecture(X, Y, W, BIAS),
@@ -188,9 +204,14 @@ PUBLIC = [
                               _lecture(X, Y, W, BIAS, 0.1, 1.0, 5),
                               Matches(Program("(w, b, len(losses)) of gradient_descent(X, y, w, b, lr, eps, max_iters)",
                                               _steps_and_count), expected=(W, BIAS, 1)))),
-    ("gradient_descent", Case("eps = 0, max_iters = 25: 25 losses that never increase",
+    # a constant history never increases and a constant answer is pure: both need the lecture loop's values too
+    ("gradient_descent", Case("eps = 0, max_iters = 25: 25 losses that never increase, and the lecture loop's "
+                              "(w, b, losses)",
                               _lecture(X, Y, W, BIAS, 0.1, 0.0, 25),
-                              Satisfies("gradient_descent", _all_iterations_without_increase))),
+                              AllOf(Satisfies("gradient_descent", _all_iterations_without_increase),
+                                    Matches("gradient_descent", expected=_lecture_run(25, 0.1), atol=1e-6)))),
     ("gradient_descent", Case("gradient_descent leaves w unchanged and returns a new array",
-                              _lecture(X, Y, W, BIAS, 0.1, 0.0, 3), Pure("gradient_descent"))),
+                              _lecture(X, Y, W, BIAS, 0.1, 0.0, 3),
+                              AllOf(Matches("gradient_descent", expected=_lecture_run(3, 0.1), atol=1e-6),
+                                    Pure("gradient_descent")))),
 ]

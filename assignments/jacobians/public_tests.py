@@ -10,6 +10,7 @@ Jacobian fails with its expected and actual shape.
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.compare import compare
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies
 from autograder.checks.layouts import numerator_layout
@@ -136,12 +137,13 @@ def agrees(analytic, key, function, wrt, output_ndim):
                             layout=numerator_layout(output_ndim), label=f"{analytic.text}[{key!r}]")
 
 
-# (question, analytic Program, key of its result, function differentiated, input varied, output ndim)
+# (question, analytic Program, key of its result, function differentiated, input varied, output ndim).
+# dPred/db and dZ/db are columns of ones whatever the data, so a constant answer would pass them alone: each
+# is checked together with dPred/dW (dZ/dW), a key and an input per derivative, in one case worth both points.
 LIN_DERIVATIVES = [
     ("linreg_jacobians", LIN_JACOBIANS, "dJ_dJ0", LIN_J_OF_J0, LIN_J0_AT, 0),
     ("linreg_jacobians", LIN_JACOBIANS, "dJ0_dPred", LIN_J0_OF_PRED, LIN_PRED_AT, 2),
-    ("linreg_jacobians", LIN_JACOBIANS, "dPred_dW", LIN_PRED_OF_WB, W_AT, 2),
-    ("linreg_jacobians", LIN_JACOBIANS, "dPred_db", LIN_PRED_OF_WB, B_AT, 2),
+    ("linreg_jacobians", LIN_JACOBIANS, ("dPred_dW", "dPred_db"), LIN_PRED_OF_WB, (W_AT, B_AT), 2),
     ("linreg_backprop", LIN_GRADIENTS, "dJ_dPred", LIN_J_OF_PRED, LIN_PRED_AT, 0),
     ("linreg_backprop", LIN_GRADIENTS, "dJ_dW", LIN_J_OF_WB, W_AT, 0),
     ("linreg_backprop", LIN_GRADIENTS, "dJ_db", LIN_J_OF_WB, B_AT, 0),
@@ -150,8 +152,7 @@ LOG_DERIVATIVES = [
     ("logreg_jacobians", LOG_JACOBIANS, "dJ_dJ0", LOG_J_OF_J0, LOG_J0_AT, 0),
     ("logreg_jacobians", LOG_JACOBIANS, "dJ0_dPred", LOG_J0_OF_PRED, LOG_PRED_AT, 2),
     ("logreg_jacobians", LOG_JACOBIANS, "dPred_dZ", LOG_PRED_OF_Z, LOG_Z_AT, 2),
-    ("logreg_jacobians", LOG_JACOBIANS, "dZ_dW", LOG_Z_OF_WB, W_AT, 2),
-    ("logreg_jacobians", LOG_JACOBIANS, "dZ_db", LOG_Z_OF_WB, B_AT, 2),
+    ("logreg_jacobians", LOG_JACOBIANS, ("dZ_dW", "dZ_db"), LOG_Z_OF_WB, (W_AT, B_AT), 2),
     ("logreg_backprop", LOG_GRADIENTS, "dJ_dPred", LOG_J_OF_PRED, LOG_PRED_AT, 0),
     ("logreg_backprop", LOG_GRADIENTS, "dJ_dZ", LOG_J_OF_Z, LOG_Z_AT, 0),
     ("logreg_backprop", LOG_GRADIENTS, "dJ_dW", LOG_J_OF_WB, W_AT, 0),
@@ -161,9 +162,15 @@ LOG_DERIVATIVES = [
 
 def derivative_cases(pieces, chain, hidden=False, where="the lecture's data"):
     """Every Jacobian and gradient of a chain against central differences."""
-    return [(question, Case(f"{key} agrees with central differences of {function.text} on {where}", chain,
-                            agrees(analytic, key, function, wrt, ndim), hidden=hidden))
-            for question, analytic, key, function, wrt, ndim in pieces]
+    out = []
+    for question, analytic, keys, function, wrts, ndim in pieces:
+        keys, wrts = (keys, wrts) if isinstance(keys, tuple) else ((keys,), (wrts,))
+        checks = [agrees(analytic, key, function, wrt, ndim) for key, wrt in zip(keys, wrts)]
+        verb = "agrees" if len(keys) == 1 else "agree"
+        out.append((question, Case(f"{' and '.join(keys)} {verb} with central differences of {function.text} "
+                                   f"on {where}", chain, checks[0] if len(checks) == 1 else AllOf(*checks),
+                                   points=float(len(checks)), hidden=hidden)))
+    return out
 
 
 def linreg_derivative_cases(chain, hidden=False, where="the lecture's data"):
@@ -281,18 +288,22 @@ def _logistic_J(X, Y, W, b):
     return _bce(Y, sigmoid(X @ W + b))
 
 
+# Shapes and purity are what a constant answer also has: those cases earn their points only with the right
+# values, the reference's (left out of a self-check, which has no reference) or the chain of matrix products.
 PUBLIC = [
     ("linreg_jacobians", Case("numerator-layout shapes on the lecture's data (N=32, l=5)",
                               Fixed((LIN_X, LIN_Y, LIN_W, LIN_B)),
-                              Matches("linreg_jacobians", expected=linreg_shapes(32, 5), values=False))),
+                              AllOf(Matches("linreg_jacobians", expected=linreg_shapes(32, 5), values=False),
+                                    Matches("linreg_jacobians")))),
     ("linreg_jacobians", Case("returns new arrays and leaves X, Y, W, b unchanged",
-                              Fixed((LIN_X, LIN_Y, LIN_W, LIN_B)), Pure("linreg_jacobians"))),
+                              Fixed((LIN_X, LIN_Y, LIN_W, LIN_B)),
+                              AllOf(Matches("linreg_jacobians"), Pure("linreg_jacobians")))),
     *linreg_derivative_cases(Fixed(linear_chain(LIN_X, LIN_Y, LIN_W, LIN_B))),
     ("linreg_backprop", Case("the chain of matrix products, on a Jacobian dict with random entries (N=6, l=4)",
                              Seeded(3, lambda r: (linreg_jac_like(r, 6, 4),)),
                              Satisfies("linreg_backprop", is_linreg_chain))),
     ("linreg_backprop", Case("leaves the Jacobian dict unchanged", Seeded(3, lambda r: (linreg_jac_like(r, 6, 4),)),
-                             Pure("linreg_backprop"))),
+                             AllOf(Satisfies("linreg_backprop", is_linreg_chain), Pure("linreg_backprop")))),
     ("linreg_train", Case("the lecture's script: J_list[0] = 1.0731, J_list[99] = 0.00022, final W and b",
                           LINEAR_SCRIPT,
                           Matches(LINEAR_SUMMARY, expected=(LINEAR_FINAL_W, LINEAR_FINAL_B,
@@ -300,23 +311,25 @@ PUBLIC = [
                                   rtol=1e-6, atol=1e-9))),
     ("linreg_train", Case("shapes after 4 epochs on the lecture's data: W (5, 1), b (1, 1), J_list (4,)",
                           Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 4)),
-                          Matches("linreg_train", expected=(np.zeros((5, 1)), np.zeros((1, 1)), np.zeros(4)),
-                                  values=False))),
+                          AllOf(Matches("linreg_train", expected=(np.zeros((5, 1)), np.zeros((1, 1)), np.zeros(4)),
+                                        values=False),
+                                Matches("linreg_train")))),
     ("linreg_train", Case("J_list[0] is the loss before the first update", Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 3)),
                           Satisfies("linreg_train", first_loss_is_initial(_linear_J)))),
     ("linreg_train", Case("leaves X, Y, W, b unchanged", Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 3)),
-                          Pure("linreg_train"))),
+                          AllOf(Matches("linreg_train"), Pure("linreg_train")))),
     ("logreg_jacobians", Case("numerator-layout shapes on the lecture's data (N=500, l=3)",
                               Fixed((LOG_X, LOG_Y, LOG_W, LOG_B)),
-                              Matches("logreg_jacobians", expected=logreg_shapes(500, 3), values=False))),
+                              AllOf(Matches("logreg_jacobians", expected=logreg_shapes(500, 3), values=False),
+                                    Matches("logreg_jacobians")))),
     ("logreg_jacobians", Case("returns new arrays and leaves X, Y, W, b unchanged", Fixed(LOG_SMALL),
-                              Pure("logreg_jacobians"))),
+                              AllOf(Matches("logreg_jacobians"), Pure("logreg_jacobians")))),
     *logreg_derivative_cases(Fixed(logistic_chain(*LOG_SMALL)), where="the lecture's first 40 samples"),
     ("logreg_backprop", Case("the chain of matrix products, on a Jacobian dict with random entries (N=6, l=4)",
                              Seeded(3, lambda r: (logreg_jac_like(r, 6, 4),)),
                              Satisfies("logreg_backprop", is_logreg_chain))),
     ("logreg_backprop", Case("leaves the Jacobian dict unchanged", Seeded(3, lambda r: (logreg_jac_like(r, 6, 4),)),
-                             Pure("logreg_backprop"))),
+                             AllOf(Satisfies("logreg_backprop", is_logreg_chain), Pure("logreg_backprop")))),
     ("logreg_train", Case("the lecture's script: J 0.6863 -> 0.5650, accuracy 0.636 -> 0.696, final W and b",
                           LOGISTIC_SCRIPT,
                           Matches(LOGISTIC_SUMMARY, expected=(LOGISTIC_FINAL_W, LOGISTIC_FINAL_B,
@@ -325,12 +338,14 @@ PUBLIC = [
                                   rtol=1e-6, atol=1e-9))),
     ("logreg_train", Case("shapes after 4 epochs on the lecture's data: W (3, 1), b (1, 1), J_track (4,), "
                           "acc_track (4,)", Fixed((LOG_X, LOG_Y, LOG_W, LOG_B, 0.01, 4)),
-                          Matches("logreg_train", expected=(np.zeros((3, 1)), np.zeros((1, 1)), np.zeros(4),
-                                                            np.zeros(4)), values=False))),
+                          AllOf(Matches("logreg_train", expected=(np.zeros((3, 1)), np.zeros((1, 1)), np.zeros(4),
+                                                                  np.zeros(4)), values=False),
+                                Matches("logreg_train")))),
     ("logreg_train", Case("J_track[0] is the loss before the first update", Fixed((*LOG_SMALL, 0.01, 3)),
                           Satisfies("logreg_train", first_loss_is_initial(_logistic_J)))),
     ("logreg_train", Case("starting from W = 0, b = 0: Pred = 0.5 exactly counts as class 0",
                           Fixed((LOG_X, LOG_Y, np.zeros((3, 1)), np.zeros((1, 1)), 0.01, 2)),
                           Satisfies("logreg_train", zero_start_accuracy))),
-    ("logreg_train", Case("leaves X, Y, W, b unchanged", Fixed((*LOG_SMALL, 0.01, 3)), Pure("logreg_train"))),
+    ("logreg_train", Case("leaves X, Y, W, b unchanged", Fixed((*LOG_SMALL, 0.01, 3)),
+                          AllOf(Matches("logreg_train"), Pure("logreg_train")))),
 ]

@@ -7,6 +7,7 @@ need no solution: your gradient must agree with your own loss.
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies, Stable
 from autograder.spec import Case, Fixed, Program
 
@@ -35,6 +36,10 @@ X = np.array([[1, 1.4, 0.2], [1, 1.5, 0.2], [1, 3.0, 1.1], [1, 4.1, 1.3]])
 Y = np.array([0.0, 0.0, 1.0, 1.0])
 THETA = np.array([0.1, 0.5, -0.1])
 LECTURE_Y_HAT = np.array([0.6856, 0.6963, 0.8160, 0.8828])
+LECTURE_UPDATE = np.array([0.07298, 0.47569, -0.0981])  # theta - 0.1 * [0.2702, 0.2431, -0.019]
+# Worked out on the lecture's X and theta (to 8 decimals): a constant of the right shape does not match them.
+LECTURE_HESSIAN_DIAGONAL = np.array([0.17011607, 0.99680403, 0.09336067])
+LECTURE_TANH_GRADIENT = np.array([0.80048029, 1.10066844, 0.12883289])
 
 LOSS_OF_THETA = Program("bce_loss(predict(X, theta), y)", lambda m, X, y, theta: m.bce_loss(m.predict(X, theta), y))
 GRADIENT_AT_THETA = Program("compute_gradient(X, predict(X, theta), y)",
@@ -68,9 +73,11 @@ PUBLIC = [
                               DerivativeAgrees(GRADIENT_AT_THETA, LOSS_OF_THETA, wrt=2))),
     ("update", Case("theta - lr * grad on the lecture numbers",
                     _lecture(THETA, np.array([0.2702, 0.2431, -0.019]), 0.1),
-                    Matches("update", expected=np.array([0.07298, 0.47569, -0.0981]), atol=1e-6))),
+                    Matches("update", expected=LECTURE_UPDATE, atol=1e-6))),
+    # purity alone is what a constant answer also has: it earns its point only with the right values
     ("update", Case("update returns a new array and leaves theta unchanged",
-                    _lecture(THETA, np.array([0.2702, 0.2431, -0.019]), 0.1), Pure("update"))),
+                    _lecture(THETA, np.array([0.2702, 0.2431, -0.019]), 0.1),
+                    AllOf(Matches("update", expected=LECTURE_UPDATE, atol=1e-6), Pure("update")))),
     ("sgd_step", Case("one stochastic step on the lecture's first sample", _lecture(X[0], 0.0, THETA, 0.1),
                       Matches("sgd_step", expected=THETA - 0.1 * X[0] * 0.6856801, atol=1e-5))),
     ("train", Case("batch training on the lecture data: first loss = 0.6693", _lecture(X, Y, THETA, 0.1, 3, 4),
@@ -82,8 +89,13 @@ PUBLIC = [
                                                    Program("mean((sigmoid(X @ theta) - y)**2)",
                                                            lambda m, X, y, th: np.mean((m.sigmoid(X @ th) - y) ** 2)),
                                                    wrt=2))),
-    ("bce_second_derivative", Case("the diagonal of the BCE Hessian is >= 0", _lecture(X, THETA),
-                                   Satisfies("bce_second_derivative", _all_nonnegative))),
-    ("tanh_gradient", Case("lecture tanh model, shape (d+1,)", _lecture(X, Y, THETA),
-                           Matches("tanh_gradient", expected=np.zeros(3), values=False))),
+    ("bce_second_derivative", Case("the diagonal of the BCE Hessian is >= 0 and on the lecture data is "
+                                   "[0.1701, 0.9968, 0.0934]", _lecture(X, THETA),
+                                   AllOf(Satisfies("bce_second_derivative", _all_nonnegative),
+                                         Matches("bce_second_derivative", expected=LECTURE_HESSIAN_DIAGONAL,
+                                                 atol=1e-6)))),
+    ("tanh_gradient", Case("lecture tanh model: shape (d+1,) and values [0.8005, 1.1007, 0.1288]",
+                           _lecture(X, Y, THETA),
+                           AllOf(Matches("tanh_gradient", expected=np.zeros(3), values=False),
+                                 Matches("tanh_gradient", expected=LECTURE_TANH_GRADIENT, atol=1e-6)))),
 ]

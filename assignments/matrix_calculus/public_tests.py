@@ -8,6 +8,7 @@ agree with central differences of the forward function it differentiates.
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies, Stable
 from autograder.engine.protocol import Code
 from autograder.spec import Case, Fixed, Program
@@ -102,6 +103,12 @@ SCORES = np.array([2.0, 0.5, 0.25, -3.0])
 Y01 = np.array([1.0, 0.0, 1.0])
 P01 = np.array([0.8, 0.4, 0.5])
 Z_LOGITS = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 2.0]])
+# (loss, dloss_dyhat) worked out by hand for the examples above
+MSE_EXPECTED = (5 / 12, np.array([1 / 3, 0.0, -2 / 3]))
+MSE_SHIFTED_EXPECTED = (1.18 / 3, np.array([0.4, 0.2 / 3, -0.6]))  # y_hat = [1.6, 2.1, 2.1]
+MAE_SHIFTED_EXPECTED = (1.6 / 3, np.array([1 / 3, 1 / 3, -1 / 3]))
+HINGE_EXPECTED = (0.5625, np.array([0.0, 0.25, -0.25, 0.0]))
+CROSS_ENTROPY_EXPECTED = (-(np.log(0.8) + np.log(0.6) + np.log(0.5)) / 3, np.array([-1.25, 1 / 0.6, -2.0]) / 3)
 LABELS = np.array([1, 2])
 
 
@@ -123,13 +130,13 @@ PUBLIC = [
                               Matches("compose_jacobian", expected=DF @ DG))),
     ("loss_and_gradient", Case("mse on y = [1, 2, 3], y_hat = [1.5, 2, 2]: loss 5/12",
                                _fixed("mse", Y_REG, Y_HAT_REG),
-                               Matches("loss_and_gradient", expected=(5 / 12, np.array([1 / 3, 0.0, -2 / 3]))))),
+                               Matches("loss_and_gradient", expected=MSE_EXPECTED))),
     ("loss_and_gradient", Case("mae on y = [1, 2, 3], y_hat = [1.5, 2, 2]: loss 1/2, gradient 0 where y_hat = y",
                                _fixed("mae", Y_REG, Y_HAT_REG),
                                Matches("loss_and_gradient", expected=(0.5, np.array([1 / 3, 0.0, -1 / 3]))))),
     ("loss_and_gradient", Case("hinge with labels -1/+1: loss 0.5625",
                                _fixed("hinge", Y_PM, SCORES),
-                               Matches("loss_and_gradient", expected=(0.5625, np.array([0.0, 0.25, -0.25, 0.0]))))),
+                               Matches("loss_and_gradient", expected=HINGE_EXPECTED))),
     ("loss_and_gradient", Case("hinge at margin exactly 1 has gradient 0",
                                _fixed("hinge", np.array([1.0, -1.0, 1.0]), np.array([1.0, -1.0, 0.0])),
                                Matches("loss_and_gradient", expected=(1 / 3, np.array([0.0, 0.0, -1 / 3]))))),
@@ -138,15 +145,19 @@ PUBLIC = [
                                Matches("loss_and_gradient", expected=(0.5, np.zeros(4))))),
     ("loss_and_gradient", Case("cross_entropy on y = [1, 0, 1], y_hat = [0.8, 0.4, 0.5]",
                                _fixed("cross_entropy", Y01, P01),
-                               Matches("loss_and_gradient",
-                                       expected=(-(np.log(0.8) + np.log(0.6) + np.log(0.5)) / 3,
-                                                 np.array([-1.25, 1 / 0.6, -2.0]) / 3)))),
-    *[("loss_and_gradient", Case(f"your {name} gradient agrees with your {name} loss", _fixed(name, y, y_hat),
-                                 DerivativeAgrees(GRADIENT, LOSS, wrt=2)))
-      for name, y, y_hat in [("mse", Y_REG, Y_HAT_REG + 0.1), ("mae", Y_REG, Y_HAT_REG + 0.1),
-                             ("hinge", Y_PM, SCORES), ("cross_entropy", Y01, P01)]],
+                               Matches("loss_and_gradient", expected=CROSS_ENTROPY_EXPECTED))),
+    # A constant loss with a zero gradient agrees with itself, and a constant answer is pure: these cases
+    # earn their points only with the right values too.
+    *[("loss_and_gradient", Case(f"your {name} gradient agrees with your {name} loss, and both are right",
+                                 _fixed(name, y, y_hat),
+                                 AllOf(DerivativeAgrees(GRADIENT, LOSS, wrt=2),
+                                       Matches("loss_and_gradient", expected=expected))))
+      for name, y, y_hat, expected in [("mse", Y_REG, Y_HAT_REG + 0.1, MSE_SHIFTED_EXPECTED),
+                                       ("mae", Y_REG, Y_HAT_REG + 0.1, MAE_SHIFTED_EXPECTED),
+                                       ("hinge", Y_PM, SCORES, HINGE_EXPECTED),
+                                       ("cross_entropy", Y01, P01, CROSS_ENTROPY_EXPECTED)]],
     ("loss_and_gradient", Case("loss_and_gradient leaves y and y_hat unchanged", _fixed("mse", Y_REG, Y_HAT_REG),
-                               Pure("loss_and_gradient"))),
+                               AllOf(Matches("loss_and_gradient", expected=MSE_EXPECTED), Pure("loss_and_gradient")))),
     ("matvec_weight_derivative", Case("W (2, 3), x = [1, 2, 3]: x where i == k, zero elsewhere, shape (2, 2, 3)",
                                       _fixed(W23, X3), Matches("matvec_weight_derivative", expected=MATVEC_D))),
     ("matvec_weight_derivative", Case("agrees with central differences of W -> W @ x (W of shape (3, 4))",

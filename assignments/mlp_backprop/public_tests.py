@@ -9,6 +9,7 @@ with central differences of your own mlp_loss(Y, mlp_forward(...)[0], loss).
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies
 from autograder.spec import Case, Fixed, Program, Seeded
 
@@ -107,6 +108,27 @@ INIT_TWICE = Program("init_params(sizes, seed), called twice",
                      lambda m, sizes, seed: (m.init_params(sizes, seed), m.init_params(sizes, seed)))
 
 
+def derivatives_of(*names):
+    """activation_derivative(name, Z) for each name at the same Z, as a tuple. identity' is 1 everywhere,
+    which a constant answer matches: it is checked together with another activation's derivative."""
+    return Program("(" + ", ".join(f"activation_derivative({name!r}, Z)" for name in names) + ")",
+                   lambda m, Z: tuple(m.activation_derivative(name, Z) for name in names))
+
+
+def derivative_agrees(name):
+    """activation_derivative(name, Z) against central differences of activation(name, Z), for inputs (Z,)."""
+    return DerivativeAgrees(Program(f"activation_derivative({name!r}, Z)",
+                                    lambda m, Z: m.activation_derivative(name, Z)),
+                            Program(f"activation({name!r}, Z)", lambda m, Z: m.activation(name, Z)),
+                            wrt=0, layout=np.diag)
+
+
+# has_converged(*values) and has_converged(*contrast), where the two answers differ: a constant answer
+# (always True or always False) gets one of them wrong.
+CONVERGED_PAIR = Program("(has_converged(*values), has_converged(*contrast)), each (f_prev, f_curr, grad, eps1, eps2)",
+                         lambda m, values, contrast: (m.has_converged(*values), m.has_converged(*contrast)))
+
+
 def shapes_of(sizes):
     out = {}
     for i in range(1, len(sizes)):
@@ -146,11 +168,14 @@ PUBLIC = [
     ("linear_forward", Case("lecture demo, one sample x^T of shape (1, 5): z = -2.4591",
                             lecture(X_LECTURE[:1], W_LECTURE, B_LECTURE),
                             Matches("linear_forward", expected=Z_LECTURE[:1], atol=1e-3))),
-    ("linear_forward", Case("a (3, 5) batch through a 7-unit layer has shape (3, 7)",
+    # shapes and purity are what a constant answer also has: those cases need the right values too
+    ("linear_forward", Case("a (3, 5) batch through a 7-unit layer of ones has shape (3, 7), each unit summing "
+                            "the row: -3, 6, 10",
                             lecture(X_LECTURE, np.ones((7, 5)), np.zeros(7)),
-                            Matches("linear_forward", expected=np.zeros((3, 7)), values=False))),
+                            AllOf(Matches("linear_forward", expected=np.zeros((3, 7)), values=False),
+                                  Matches("linear_forward", expected=np.repeat([[-3.0], [6.0], [10.0]], 7, axis=1))))),
     ("linear_forward", Case("linear_forward leaves its inputs unchanged", lecture(X_LECTURE, W_LECTURE, B_LECTURE),
-                            Pure("linear_forward"))),
+                            AllOf(Matches("linear_forward", expected=Z_LECTURE, atol=1e-3), Pure("linear_forward")))),
     ("activation", Case("lecture demo: sigmoid(z) = [0.0788, 0.9598, 0.9981]", lecture("sigmoid", Z_LECTURE),
                         Matches("activation", expected=A_LECTURE, atol=1e-3))),
     ("activation", Case("relu([-2, 0, 3]) = [0, 0, 3]", lecture("relu", np.array([-2.0, 0.0, 3.0])),
@@ -160,24 +185,29 @@ PUBLIC = [
     ("activation", Case("identity keeps the shape (2, 3)", lecture("identity", np.arange(6.0).reshape(2, 3)),
                         Matches("activation", expected=np.arange(6.0).reshape(2, 3)))),
     ("activation", Case("identity returns a new array, not Z itself", lecture("identity", np.arange(4.0)),
-                        Pure("activation"))),
+                        AllOf(Matches("activation", expected=np.arange(4.0)), Pure("activation")))),
     ("activation_derivative", Case("relu'([-1, 0, 2]) = [0, 0, 1] (the kink at 0 gets 0)",
                                    lecture("relu", np.array([-1.0, 0.0, 2.0])),
                                    Matches("activation_derivative", expected=np.array([0.0, 0.0, 1.0])))),
-    ("activation_derivative", Case("sigmoid'(0) = 0.25 and sigmoid'(2) = 0.104994",
-                                   lecture("sigmoid", np.array([0.0, 2.0])),
-                                   Matches("activation_derivative", expected=np.array([0.25, 0.1049936]),
-                                           atol=1e-6))),
     ("activation_derivative", Case("tanh'(0) = 1 and tanh'(1) = 0.419974", lecture("tanh", np.array([0.0, 1.0])),
                                    Matches("activation_derivative", expected=np.array([1.0, 0.4199743]),
                                            atol=1e-6))),
-    ("activation_derivative", Case("identity' = 1, same shape (2, 2) as Z", lecture("identity", np.eye(2)),
-                                   Matches("activation_derivative", expected=np.ones((2, 2))))),
+    # identity' = 1 is what a constant answer also is: it is checked together with sigmoid', for both points
+    ("activation_derivative", Case("identity' = 1, same shape (2, 2) as Z, and sigmoid'(0) = 0.25, "
+                                   "sigmoid'(2) = 0.104994, at Z = [[0, 2], [2, 0]]",
+                                   lecture(np.array([[0.0, 2.0], [2.0, 0.0]])),
+                                   Matches(derivatives_of("identity", "sigmoid"),
+                                           expected=(np.ones((2, 2)), np.array([[0.25, 0.1049936], [0.1049936, 0.25]])),
+                                           atol=1e-6),
+                                   points=2.0)),
+    ("activation_derivative", Case("identity' and sigmoid' agree with central differences of activation('identity', Z) "
+                                   "and activation('sigmoid', Z)", lecture(Z_POINTS),
+                                   AllOf(derivative_agrees("identity"), derivative_agrees("sigmoid")), points=2.0)),
 ] + [
     ("activation_derivative", Case(f"{name}' agrees with central differences of activation({name!r}, Z)",
                                    lecture(name, Z_POINTS),
                                    DerivativeAgrees("activation_derivative", "activation", wrt=1, layout=np.diag)))
-    for name in ("identity", "sigmoid", "tanh", "relu")
+    for name in ("tanh", "relu")
 ] + [
     ("init_params", Case("sizes [5, 7, 4, 3]: W1 (7, 5), b1 (7,), W2 (4, 7), b2 (4,), W3 (3, 4), b3 (3,)",
                          lecture(SIZES, 0), Matches("init_params", expected=shapes_of(SIZES), values=False))),
@@ -191,7 +221,8 @@ PUBLIC = [
                          Matches(FORWARD_OUTPUT, expected=np.array([[1.0], [5.5]])))),
     ("mlp_forward", Case("the lecture's 5-7-4-3 network maps (3, 5) to (3, 3)",
                          Seeded(1, lambda rng: forward_inputs(lecture_network(rng, ["relu", "tanh", "sigmoid"], "bce"))),
-                         Matches(FORWARD_OUTPUT, expected=np.zeros((3, 3)), values=False))),
+                         AllOf(Matches(FORWARD_OUTPUT, expected=np.zeros((3, 3)), values=False),
+                               Matches(FORWARD_OUTPUT)))),
     ("mlp_loss", Case("mse: 1/N sum 1/2 ||y - a||^2 = 0.125 on two samples",
                       lecture(np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.5, 0.5], [0.0, 0.0]]), "mse"),
                       Matches("mlp_loss", expected=0.125))),
@@ -203,8 +234,9 @@ PUBLIC = [
                       Matches("mlp_loss", expected=0.7339690, atol=1e-6))),
     ("mlp_backward", Case("one gradient per parameter, shaped like it: dW1 (7, 5), db1 (7,), ..., db3 (3,)",
                           Seeded(2, lambda rng: lecture_network(rng, ["sigmoid", "tanh", "identity"], "mse")),
-                          Matches(BACKWARD, expected={f"d{k}": v for k, v in shapes_of(SIZES).items()},
-                                  values=False))),
+                          AllOf(Matches(BACKWARD, expected={f"d{k}": v for k, v in shapes_of(SIZES).items()},
+                                        values=False),
+                                Matches(BACKWARD)))),
 ] + [
     ("mlp_backward", lecture_check(key, 3, ["sigmoid", "tanh", "identity"], "mse"))
     for key in ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -222,21 +254,28 @@ PUBLIC = [
                                  Matches("gradient_descent_2d",
                                          expected=np.array([[3.0, 3.0], [1.2, -2.4], [1.2, 1.2], [0.48, -0.96]])))),
     ("gradient_descent_2d", Case("20 steps give a path of shape (21, 2)", lecture(np.array([3.0, 3.0]), 0.1, 20),
-                                 Matches("gradient_descent_2d", expected=np.zeros((21, 2)), values=False))),
+                                 AllOf(Matches("gradient_descent_2d", expected=np.zeros((21, 2)), values=False),
+                                       Matches("gradient_descent_2d")))),
     ("gradient_descent_2d", Case("gradient_descent_2d leaves x0 unchanged", lecture(np.array([3.0, 3.0]), 0.1, 5),
-                                 Pure("gradient_descent_2d"))),
-    ("has_converged", Case("the loss stopped changing, the gradient is still large: converged",
-                           lecture(1.0, 1.0 + 1e-9, np.array([10.0, -10.0]), 1e-6, 1e-6),
-                           Matches("has_converged", expected=True))),
-    ("has_converged", Case("the loss still changes, the gradient is tiny: converged",
-                           lecture(1.0, 2.0, np.array([1e-9, 0.0]), 1e-6, 1e-6),
-                           Matches("has_converged", expected=True))),
-    ("has_converged", Case("the loss changes and the gradient is large: not converged",
-                           lecture(1.0, 0.5, np.array([0.1, 0.2]), 1e-3, 1e-3),
-                           Matches("has_converged", expected=False))),
-    ("has_converged", Case("the Euclidean norm: ||[3, 4]|| = 5 < 6", lecture(1.0, 0.0, np.array([3.0, 4.0]), 0.1, 6.0),
-                           Matches("has_converged", expected=True))),
-    ("has_converged", Case("the Euclidean norm: ||[3, 4]|| = 5 is not < 4.5",
-                           lecture(1.0, 0.0, np.array([3.0, 4.0]), 0.1, 4.5),
-                           Matches("has_converged", expected=False))),
+                                 AllOf(Matches("gradient_descent_2d"), Pure("gradient_descent_2d")))),
+    # each has_converged case needs a True and a False answer right (a contrast next to its own values)
+    ("has_converged", Case("the loss stopped changing, the gradient is still large: converged; once the loss "
+                           "changes by 0.5, not",
+                           lecture((1.0, 1.0 + 1e-9, np.array([10.0, -10.0]), 1e-6, 1e-6),
+                                   (1.0, 1.5, np.array([10.0, -10.0]), 1e-6, 1e-6)),
+                           Matches(CONVERGED_PAIR, expected=(True, False)))),
+    ("has_converged", Case("the loss still changes, the gradient is tiny: converged; with a gradient of norm 1e-3, "
+                           "not",
+                           lecture((1.0, 2.0, np.array([1e-9, 0.0]), 1e-6, 1e-6),
+                                   (1.0, 2.0, np.array([1e-3, 0.0]), 1e-6, 1e-6)),
+                           Matches(CONVERGED_PAIR, expected=(True, False)))),
+    ("has_converged", Case("the loss changes and the gradient is large: not converged; once the loss stops "
+                           "changing, converged",
+                           lecture((1.0, 0.5, np.array([0.1, 0.2]), 1e-3, 1e-3),
+                                   (1.0, 1.0, np.array([0.1, 0.2]), 1e-3, 1e-3)),
+                           Matches(CONVERGED_PAIR, expected=(False, True)))),
+    ("has_converged", Case("the Euclidean norm: ||[3, 4]|| = 5 is < 6 but not < 4.5",
+                           lecture((1.0, 0.0, np.array([3.0, 4.0]), 0.1, 6.0),
+                                   (1.0, 0.0, np.array([3.0, 4.0]), 0.1, 4.5)),
+                           Matches(CONVERGED_PAIR, expected=(True, False)), points=2.0)),
 ]

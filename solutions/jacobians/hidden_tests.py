@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.kinds import Matches, Pure
 from autograder.course import load_module
 from autograder.spec import Case, Seeded
@@ -67,21 +68,25 @@ def cases():
                                   Seeded(s, lambda r, n=n, l=l, e=epochs: (*logistic_problem(r, n, l), 0.1, e)),
                                   Matches("logreg_train"), hidden=True)),
         ]
+    # purity is what a constant answer also has: the purity cases earn their point only with the right values
     out += [
         ("linreg_jacobians", Case("linreg_jacobians with integer targets Y",
                                   Seeded(310, lambda r: linear_problem(r, 12, 3, integer_targets=True)),
                                   Matches("linreg_jacobians"), hidden=True)),
         ("linreg_jacobians", Case("linreg_jacobians leaves its inputs unchanged and returns new arrays",
-                                  Seeded(311, lambda r: linear_problem(r, 10, 4)), Pure("linreg_jacobians"),
+                                  Seeded(311, lambda r: linear_problem(r, 10, 4)),
+                                  AllOf(Matches("linreg_jacobians"), Pure("linreg_jacobians")),
                                   hidden=True)),
         ("linreg_train", Case("linreg_train with integer targets Y",
                               Seeded(312, lambda r: (*linear_problem(r, 15, 2, integer_targets=True), 0.02, 6)),
                               Matches("linreg_train"), hidden=True)),
         ("linreg_train", Case("linreg_train leaves its inputs unchanged",
-                              Seeded(313, lambda r: (*linear_problem(r, 9, 3), 0.1, 3)), Pure("linreg_train"),
+                              Seeded(313, lambda r: (*linear_problem(r, 9, 3), 0.1, 3)),
+                              AllOf(Matches("linreg_train"), Pure("linreg_train")),
                               hidden=True)),
         ("logreg_jacobians", Case("logreg_jacobians leaves its inputs unchanged and returns new arrays",
-                                  Seeded(314, lambda r: logistic_problem(r, 10, 4)), Pure("logreg_jacobians"),
+                                  Seeded(314, lambda r: logistic_problem(r, 10, 4)),
+                                  AllOf(Matches("logreg_jacobians"), Pure("logreg_jacobians")),
                                   hidden=True)),
         ("logreg_train", Case("logreg_train with float labels",
                               Seeded(315, lambda r: (*logistic_problem(r, 30, 4, integer_labels=False), 0.2, 5)),
@@ -90,7 +95,8 @@ def cases():
                               Seeded(316, lambda r: (*zero_start(logistic_problem(r, 25, 3)), 0.1, 4)),
                               Matches("logreg_train"), hidden=True)),
         ("logreg_train", Case("logreg_train leaves its inputs unchanged",
-                              Seeded(317, lambda r: (*logistic_problem(r, 9, 3), 0.1, 3)), Pure("logreg_train"),
+                              Seeded(317, lambda r: (*logistic_problem(r, 9, 3), 0.1, 3)),
+                              AllOf(Matches("logreg_train"), Pure("logreg_train")),
                               hidden=True)),
     ]
     out += public.linreg_derivative_cases(

@@ -3,6 +3,7 @@ seeded random inputs of several sizes, never shown to students."""
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Stable
 from autograder.spec import Case, Program, Seeded
 
@@ -63,10 +64,11 @@ def cases():
         ("sigmoid", Case("sigmoid of large magnitudes stays finite and warning-free",
                          seeded(9, lambda r: (r.choice([-1, 1], 50) * r.uniform(200, 5000, 50),)),
                          Stable("sigmoid"), hidden=True)),
+        # purity is what a constant answer also has: these cases earn their point only with the right values
         ("update", Case("update leaves its inputs unchanged", seeded(10, lambda r: (r.normal(size=6), r.normal(size=6), 0.3)),
-                        Pure("update"), hidden=True)),
+                        AllOf(Matches("update"), Pure("update")), hidden=True)),
         ("sgd_step", Case("sgd_step leaves its inputs unchanged", seeded(11, lambda r: _sgd_inputs(r, 8, 3)),
-                          Pure("sgd_step"), hidden=True)),
+                          AllOf(Matches("sgd_step"), Pure("sgd_step")), hidden=True)),
     ]
     for i, (n, d, lr, epochs, bs) in enumerate([(10, 2, 0.1, 5, 1), (11, 3, 0.05, 4, 3), (12, 2, 0.2, 6, 12), (9, 4, 0.1, 3, 4)]):
         out.append(("train", Case(f"train N={n}, batch_size={bs}, epochs={epochs}",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.compare import as_float_array
 from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies, Stable
 from autograder.engine.protocol import Code
@@ -122,9 +123,12 @@ def cases():
         out.append(hidden("numerical_jacobian", f"the {example} mapping at x of shape ({p},)",
                           lambda r, g=MAPPINGS[example], p=p: (g, r.normal(size=p), EPS),
                           Matches("numerical_jacobian", atol=1e-8), seed=100 + i))
+    # x left unchanged is what a constant answer also has: the Jacobian must be right too
     out.append(hidden("numerical_jacobian", "numerical_jacobian leaves x unchanged",
                       watched_point,
-                      Satisfies("numerical_jacobian", x_left_unchanged), seed=110))
+                      AllOf(Satisfies("numerical_jacobian", x_left_unchanged),
+                            Matches("numerical_jacobian", atol=1e-8)),
+                      seed=110))
 
     # compose_jacobian: a square case too, where the wrong order still has the right shape
     for i, (r_, q, p) in enumerate([(2, 3, 4), (4, 4, 4), (1, 5, 3), (6, 2, 5)]):
@@ -138,15 +142,20 @@ def cases():
             out.append(hidden("loss_and_gradient", f"{name}, n = {n}",
                               lambda r, name=name, n=n: loss_inputs(r, name, n), Matches("loss_and_gradient"),
                               seed=200 + 10 * i + j))
-        out.append(hidden("loss_and_gradient", f"your {name} gradient agrees with your {name} loss, n = 9",
-                          lambda r, name=name: loss_inputs(r, name, 9), DerivativeAgrees(GRADIENT, LOSS, wrt=2),
+        # a constant loss with a zero gradient agrees with itself (and zero_one's true gradient is 0): the
+        # values must be right too
+        out.append(hidden("loss_and_gradient", f"your {name} gradient agrees with your {name} loss, and both are "
+                                               "right, n = 9",
+                          lambda r, name=name: loss_inputs(r, name, 9),
+                          AllOf(DerivativeAgrees(GRADIENT, LOSS, wrt=2), Matches("loss_and_gradient")),
                           seed=250 + i))
     for i, name in enumerate(["mae", "hinge", "zero_one"]):
         out.append(hidden("loss_and_gradient", f"{name} with entries exactly at the kink (subgradient 0 there)",
                           lambda r, name=name: loss_inputs(r, name, 12, kinks=True), Matches("loss_and_gradient"),
                           seed=260 + i))
     out.append(hidden("loss_and_gradient", "loss_and_gradient leaves its inputs unchanged",
-                      lambda r: loss_inputs(r, "hinge", 8), Pure("loss_and_gradient"), seed=270))
+                      lambda r: loss_inputs(r, "hinge", 8),
+                      AllOf(Matches("loss_and_gradient"), Pure("loss_and_gradient")), seed=270))
 
     # matrix derivatives: (q, q, p) arrays
     for i, (q, p) in enumerate(MATRIX_SIZES):
@@ -205,16 +214,28 @@ def cases():
     def huge(r, shape):
         return (r.choice([-1.0, 1.0], shape) * r.uniform(800, 5000, shape),)
 
+    def huge_close_top(r, size):
+        """Logits in the thousands whose two largest are 0.5 apart. With one logit far above the rest the
+        softmax Jacobian is all zeros, which a constant answer matches; here two probabilities stay away
+        from 0 and 1."""
+        z = huge(r, size)[0]
+        first, second = np.argsort(z)[::-1][:2]
+        z[second] = z[first] - 0.5
+        return (z,)
+
     out += [
         hidden("softmax", "logits in the thousands stay finite and warning-free",
                lambda r: huge(r, (6, 4)), Stable("softmax"), seed=560),
-        hidden("softmax", "softmax leaves Z unchanged", lambda r: (r.normal(size=(3, 4)),), Pure("softmax"), seed=561),
-        hidden("softmax_jacobian", "logits in the thousands stay finite and warning-free",
-               lambda r: huge(r, 5), Stable("softmax_jacobian"), seed=562),
+        hidden("softmax", "softmax leaves Z unchanged", lambda r: (r.normal(size=(3, 4)),),
+               AllOf(Matches("softmax"), Pure("softmax")), seed=561),
+        hidden("softmax_jacobian", "logits in the thousands, the two largest 0.5 apart, stay finite, "
+                                   "warning-free and right",
+               lambda r: huge_close_top(r, 5), Stable("softmax_jacobian"), seed=562),
         hidden("softmax_cross_entropy_grad", "logits in the thousands stay finite and warning-free",
                lambda r: (*huge(r, (5, 3)), labels(r, 5, 3)), Stable("softmax_cross_entropy_grad"), seed=563),
         hidden("softmax_cross_entropy_grad", "softmax_cross_entropy_grad leaves its inputs unchanged",
-               lambda r: (r.normal(size=(4, 3)), labels(r, 4, 3)), Pure("softmax_cross_entropy_grad"), seed=564),
+               lambda r: (r.normal(size=(4, 3)), labels(r, 4, 3)),
+               AllOf(Matches("softmax_cross_entropy_grad"), Pure("softmax_cross_entropy_grad")), seed=564),
     ]
     return out
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.checks.combine import AllOf
 from autograder.checks.kinds import Matches, Pure, Satisfies
 from autograder.course import load_module
 from autograder.spec import Case, Seeded
@@ -72,12 +73,22 @@ def value_checks():
             inputs = Seeded(110 + 2 * i + j, lambda r, name=name, shape=shape: (name, with_kinks(r, shape)))
             out.append(("activation", Case(f"activation({name!r}, Z), Z of shape {shape}", inputs,
                                            Matches("activation"), hidden=True)))
+            if name == "identity":
+                continue  # identity' is 1 everywhere, which a constant answer matches: it is checked with sigmoid'
+            if name == "sigmoid":  # identity' and sigmoid' at the sigmoid case's Z, worth both cases' points
+                out.append(("activation_derivative", Case(
+                    f"activation_derivative('identity', Z) and activation_derivative('sigmoid', Z), Z of shape "
+                    f"{shape} with some entries exactly 0",
+                    Seeded(110 + 2 * i + j, lambda r, shape=shape: (with_kinks(r, shape),)),
+                    Matches(public.derivatives_of("identity", "sigmoid")), points=2.0, hidden=True)))
+                continue
             out.append(("activation_derivative", Case(f"activation_derivative({name!r}, Z), Z of shape {shape} "
                                                       "with some entries exactly 0", inputs,
                                                       Matches("activation_derivative"), hidden=True)))
+        # purity is what a constant answer also has: the purity cases earn their point only with the right values
         out.append(("activation", Case(f"activation({name!r}, Z) leaves Z unchanged",
                                        Seeded(120 + i, lambda r, name=name: (name, r.normal(size=(3, 2)))),
-                                       Pure("activation"), hidden=True)))
+                                       AllOf(Matches("activation"), Pure("activation")), hidden=True)))
     for i, sizes in enumerate([[2, 3, 1], [4, 16, 16, 2], [10, 1]]):
         out += [
             ("init_params", Case(f"init_params({sizes}, seed): shapes", Seeded(130 + i, lambda r, s=sizes: (s, 11)),
@@ -130,25 +141,46 @@ def descent_checks():
                                                 Matches("gradient_descent_2d"), hidden=True)))
     out.append(("gradient_descent_2d", Case("gradient_descent_2d leaves a random x0 unchanged",
                                             Seeded(195, lambda r: (r.uniform(-5, 5, 2), 0.1, 4)),
-                                            Pure("gradient_descent_2d"), hidden=True)))
+                                            AllOf(Matches("gradient_descent_2d"), Pure("gradient_descent_2d")),
+                                            hidden=True)))
+    # (name, values, contrast): each case needs a True and a False answer right, so a constant answer fails it
     cases = [
-        ("equal change and eps1: |f_curr - f_prev| < eps1 is strict", (0.0, 0.5, np.array([2.0, 0.0]), 0.5, 1.0)),
-        ("equal norm and eps2: ||grad|| < eps2 is strict", (0.0, 2.0, np.array([0.0, 0.5]), 1.0, 0.5)),
-        ("a decrease counts by its size: |f_curr - f_prev|", (5.0, 1.0, np.array([1.0, 1.0]), 0.5, 0.1)),
-        ("a three-component gradient", (2.0, 1.0, np.array([0.1, 0.1, 0.1]), 0.5, 0.2)),
+        ("equal change and eps1: |f_curr - f_prev| < eps1 is strict (a change just below eps1 converges)",
+         (0.0, 0.5, np.array([2.0, 0.0]), 0.5, 1.0), (0.0, 0.49, np.array([2.0, 0.0]), 0.5, 1.0)),
+        ("equal norm and eps2: ||grad|| < eps2 is strict (a norm just below eps2 converges)",
+         (0.0, 2.0, np.array([0.0, 0.5]), 1.0, 0.5), (0.0, 2.0, np.array([0.0, 0.49]), 1.0, 0.5)),
+        ("a decrease counts by its size: |f_curr - f_prev| (a small decrease converges)",
+         (5.0, 1.0, np.array([1.0, 1.0]), 0.5, 0.1), (5.0, 4.8, np.array([1.0, 1.0]), 0.5, 0.1)),
+        ("a three-component gradient (converged; with a larger third component, not)",
+         (2.0, 1.0, np.array([0.1, 0.1, 0.1]), 0.5, 0.2), (2.0, 1.0, np.array([0.1, 0.1, 0.2]), 0.5, 0.2)),
     ]
-    for i, (what, values) in enumerate(cases):
-        out.append(("has_converged", Case(what, Seeded(200 + i, lambda r, v=values: v), Matches("has_converged"),
-                                          hidden=True)))
+    for i, (what, values, contrast) in enumerate(cases):
+        out.append(("has_converged", Case(what, Seeded(200 + i, lambda r, v=values, c=contrast: (v, c)),
+                                          Matches(public.CONVERGED_PAIR), hidden=True)))
     for i in range(6):
-        out.append(("has_converged", Case(f"has_converged on random values ({i + 1})", Seeded(210 + i, _random_convergence),
-                                          Matches("has_converged"), hidden=True)))
+        out.append(("has_converged", Case(f"has_converged on two random value sets, one converged and one not "
+                                          f"({i + 1})", Seeded(210 + i, _random_pair),
+                                          Matches(public.CONVERGED_PAIR), hidden=True)))
     return out
 
 
 def _random_convergence(rng):
     f_prev = rng.normal()
     return f_prev, f_prev + rng.normal(scale=1e-3), rng.normal(scale=1e-3, size=2), 1e-3, 1e-3
+
+
+def _random_pair(rng):
+    """A random value set and, drawn after it, one whose answer is the other (the contract's test, worked out
+    here), so that a constant answer gets one of the two wrong."""
+    def converged(values):
+        f_prev, f_curr, grad, eps1, eps2 = values
+        return abs(f_curr - f_prev) < eps1 or np.linalg.norm(grad) < eps2
+
+    first = _random_convergence(rng)
+    while True:
+        second = _random_convergence(rng)
+        if converged(second) != converged(first):
+            return first, second
 
 
 HIDDEN = value_checks() + gradient_checks() + descent_checks()
