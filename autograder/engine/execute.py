@@ -4,7 +4,8 @@ A cell that raises or is interrupted after its time limit costs only what it
 would have defined: the next cell runs as in Jupyter after an error or a
 kernel interrupt. A cell that kills its process (os._exit, a crash, a hang
 that ignores the interrupt) is recorded and the notebook is replayed from the
-start without it, in a new process.
+start without it, in a new process: at most MAX_REPLAYS times, all within
+the submission's one total time limit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from dataclasses import dataclass
 from autograder.engine.session import Engine, Limits, ProcessLost, Run
 from autograder.notebook.read import CodeCell
 from autograder.notebook.transform import to_python
+
+# Each replay runs every earlier cell again. Five cells that end the process
+# are more than any honest notebook has (one is a mistake, two are rare); past
+# that the notebook is not replayed again, and its later cells are not run.
+MAX_REPLAYS = 5
+STATUSES = ("ok", "error", "syntax", "timeout")  # what a cell's process may report; anything else is "error"
 
 
 @dataclass
@@ -28,13 +35,24 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
     """Run every cell; ``contract`` is the names the grader may use in its messages."""
     python = [(cell.index, to_python(cell.source)) for cell in cells]
     lost: dict[int, CellReport] = {}
+    started: float | None = None  # one total time limit for the submission, whatever is replayed
+    stop: int | None = None  # with no replay left: the position of the last cell that ended the process
+    replays = 0
     while True:
         run = engine.open(limits)
         run.contract = contract
+        if started is None:
+            started = run.started
+        run.started = started
         reports: list[CellReport] = []
-        for index, source in python:
+        for position, (index, source) in enumerate(python):
             if index in lost:
                 reports.append(lost[index])
+                continue
+            if stop is not None and position >= stop:
+                reports.append(CellReport(index, "skipped", f"cell {index} was not run: {len(lost)} cells ended "
+                                                            f"the notebook's process, and a notebook is replayed "
+                                                            f"at most {MAX_REPLAYS} times."))
                 continue
             if run.remaining() <= 0:
                 reports.append(CellReport(index, "skipped", f"cell {index} was not run: total time limit "
@@ -45,11 +63,26 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
             except ProcessLost as error:
                 lost[index] = CellReport(index, "killed", _lost_message(index, str(error), limits))
                 run.close()
+                if replays == MAX_REPLAYS:  # the last replay lost a cell that ran before: nothing to replay
+                    stop = position
+                    reports.append(lost[index])
+                    reports += [lost.get(i) or CellReport(i, "skipped", f"cell {i} was not run: the notebook's "
+                                                                          f"process ended and was replayed "
+                                                                          f"{MAX_REPLAYS} times already.")
+                                for i, _ in python[position + 1:]]
+                    return run, reports
+                replays += 1
+                if replays == MAX_REPLAYS:
+                    stop = position  # the last replay runs the cells before this one, and no more
                 break
-            reports.append(CellReport(index, str(reply.get("status", "error"))[:20],
-                                      str(reply.get("message", ""))[:2000]))
+            status = reply.get("status")
+            reports.append(CellReport(index, status if status in STATUSES else "error", _text(reply.get("message"))))
         else:
             return run, reports
+
+
+def _text(value, most: int = 2000) -> str:
+    return value[:most] if isinstance(value, str) else ""
 
 
 def _lost_message(index: int, reason: str, limits: Limits) -> str:

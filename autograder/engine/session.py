@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -22,6 +21,18 @@ from autograder.engine.calls import CallResult
 from autograder.engine.sandbox import Isolation, choose_isolation, claim_student_uid, zygote_command, zygote_environment
 
 GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
+
+# What the grader reads from a student's process, at most. The largest reply
+# the course's reference solutions produce is a 2 MB array (jacobians: a
+# 500 x 500 Jacobian; 4 MB with the arguments sent back by a purity check),
+# the largest batch 1.2 MB (mlp_backprop: 96 calls of a numerical
+# derivative), the largest JSON header 60 KB (630 bytes per call). So:
+REPLY_BYTES_PER_CALL = 16 * 2**20  # array bytes of one call: 4x the largest; as float64 at most 128 MiB
+REPLY_BYTES = 32 * 2**20  # array bytes of a whole batch, however many calls it has
+REPLY_HEADER = 4 * 2**20  # JSON of one call: a value returned as lists holds ~130,000 numbers
+REPLY_HEADER_PER_CALL = 4096  # more JSON per further call of a batch: 6x the largest seen
+REPLY_HEADER_MAX = 8 * 2**20  # JSON of any reply (json.loads takes at most ~25x this in memory)
+CONTROL_REPLY = 4 * 2**20  # a cell's report, the names a notebook defines, a fork: no arrays, 64 KB of output
 
 
 @dataclass
@@ -43,7 +54,28 @@ class EngineError(Exception):
 
 
 class ProcessLost(Exception):
-    """The student's process died or stopped answering; the reason is for the student."""
+    """The student's process died or stopped answering. The reason is one of
+    LOST_REASONS, the grader's own words: nothing the process sent."""
+
+
+LOST_REASONS = {
+    "timeout": "it did not answer in time",
+    "ended": "its process ended",
+    "unreadable": "it sent a reply the grader cannot read",
+    "too large": "it sent a reply larger than the grader accepts",
+}
+
+
+def reply_limits(header: dict, blobs=()) -> tuple[int, int]:
+    """The most a reply to ``header`` may hold: (all bytes, JSON bytes). A
+    batch of calls may send each call's arguments back once (purity checks)."""
+    calls = header.get("calls")
+    if not isinstance(calls, list):
+        return CONTROL_REPLY, CONTROL_REPLY
+    count = max(1, len(calls))
+    head = min(REPLY_HEADER + REPLY_HEADER_PER_CALL * (count - 1), REPLY_HEADER_MAX)
+    arrays = min(REPLY_BYTES_PER_CALL * count, REPLY_BYTES) + sum(len(b) for b in blobs)
+    return head + 16 * count + arrays, head
 
 
 @dataclass
@@ -52,32 +84,45 @@ class Channel:
 
     sock: socket.socket
     pidfd: int
+    closed: bool = False
 
     def request(self, header: dict, blobs: list[bytes] = (), timeout: float | None = None):
-        self.sock.settimeout(timeout)
+        """Send, then wait for the reply: ``timeout`` bounds the whole exchange
+        (one deadline, however slowly the reply trickles in), and the reply may
+        be no larger than ``reply_limits`` allows. Whatever goes wrong with the
+        reply is a ProcessLost with one of LOST_REASONS."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        most, head = reply_limits(header, blobs)
         try:
-            protocol.send(self.sock, header, blobs)
-            return protocol.receive(self.sock)
+            self.sock.settimeout(timeout)
+            protocol.send(self.sock, header, blobs, deadline)
+            return protocol.receive(self.sock, deadline, most, head)
         except (socket.timeout, TimeoutError):
             raise ProcessLost("timeout") from None
         except (EOFError, ConnectionError, OSError):
             raise ProcessLost("ended") from None
-        except protocol.ProtocolError as error:
-            raise ProcessLost(f"sent an unreadable reply ({error})") from None
+        except protocol.TooLarge:
+            raise ProcessLost("too large") from None
+        except Exception:  # ProtocolError, RecursionError, MemoryError...: the reply, never the grader's row
+            raise ProcessLost("unreadable") from None
 
     def receive_channel(self, timeout: float) -> "Channel":
         self.sock.settimeout(timeout)
         try:
             _, fds, _, _ = socket.recv_fds(self.sock, 1, 2)
-        except (socket.timeout, TimeoutError, OSError) as error:
-            raise ProcessLost(f"could not start a process ({error})") from None
+        except (socket.timeout, TimeoutError):
+            raise ProcessLost("timeout") from None
+        except OSError:
+            raise ProcessLost("ended") from None
         if len(fds) != 2:
             for fd in fds:
                 os.close(fd)
-            raise ProcessLost("could not start a process")
+            raise ProcessLost("ended")
         return Channel(socket.socket(fileno=fds[0]), fds[1])
 
     def kill(self) -> None:
+        if self.closed:
+            return
         try:
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         except OSError:
@@ -85,8 +130,12 @@ class Channel:
         self.kill_channel_only()
 
     def kill_channel_only(self) -> None:
-        """Close our ends without signalling the process."""
-        for close in (self.sock.close, lambda: os.close(self.pidfd)):
+        """Close our ends without signalling the process. Once only: the pidfd's
+        number may belong to another file afterwards."""
+        if self.closed:
+            return
+        self.closed = True
+        for close in (self.sock.close, lambda: os.close(self.pidfd) if self.pidfd >= 0 else None):
             try:
                 close()
             except OSError:
@@ -102,6 +151,7 @@ class Engine:
         self.isolation = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
         self._uid_claim = claim_student_uid(slot)
         self.uid = self._uid_claim.uid if self._uid_claim else None
+        self._released = False  # close() gave the uid up: claim one again before running anything
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
 
@@ -115,7 +165,7 @@ class Engine:
         self._sock = ours
         ours.settimeout(60)
         try:
-            header, _ = protocol.receive(ours)
+            header, _ = protocol.receive(ours, time.monotonic() + 60)
         except (EOFError, OSError, protocol.ProtocolError) as error:
             self._stop()
             raise EngineError(f"the sandbox did not start ({error}); command: {' '.join(command[:3])} ...") from None
@@ -123,6 +173,10 @@ class Engine:
             raise EngineError("the sandbox sent an unexpected greeting")
 
     def open(self, limits: Limits) -> "Run":
+        if self._released:  # closed, then used again (a batch goes on after a grader error): a uid of its own
+            self._uid_claim = claim_student_uid(self.slot)
+            self.uid = self._uid_claim.uid if self._uid_claim else None
+            self._released = False
         if self._process is None or self._process.poll() is not None:
             self._start()
         header = {"op": "start", "limits": {"uid": self.uid, "memory_mb": limits.memory_mb,
@@ -144,15 +198,21 @@ class Engine:
         try:
             self._sock.settimeout(30)
             protocol.send(self._sock, {"op": "cleanup", "uid": self.uid})
-            protocol.receive(self._sock)
+            protocol.receive(self._sock, time.monotonic() + 30)
         except (EOFError, OSError, protocol.ProtocolError):
             self._stop()
 
     def close(self) -> None:
+        """Stop everything and give the uid up, only once nothing of it runs:
+        the zygote kills every process of the uid first. An engine used again
+        after close() claims a uid anew; it never runs code as a uid it let go."""
+        self.cleanup()
         self._stop()
         if self._uid_claim is not None:
             self._uid_claim.release()
             self._uid_claim = None
+            self.uid = None
+            self._released = True
 
     def _stop(self) -> None:
         if self._sock is not None:
@@ -186,6 +246,7 @@ class Run:
     contract: frozenset[str] = frozenset()  # names the grader may say in its messages
     # Functions that ran past the call limit once (name -> where): their later calls fail at once.
     stuck: dict[str, str] = field(default_factory=dict)
+    closed: bool = False
 
     def remaining(self) -> float:
         return self.limits.total_timeout - (time.monotonic() - self.started)
@@ -203,8 +264,23 @@ class Run:
         return header
 
     def defined(self, names: list[str]) -> dict:
-        header, _ = self.template.request({"op": "names", "names": names}, timeout=10)
-        return header
+        """Where each of ``names`` is defined, as the notebook's process reports
+        it, kept only in the shapes the grader reads (``names``: name ->
+        {callable, file}; ``ignored``: short strings)."""
+        header, _ = self.template.request({"op": "names", "names": names},
+                                          timeout=min(10.0, max(self.remaining(), 0.0) + GRACE))
+        found = header.get("names") if isinstance(header.get("names"), dict) else {}
+        places = {}
+        for name in names:
+            where = found.get(name)
+            if isinstance(where, dict):
+                file = where.get("file")
+                places[name] = {"callable": where.get("callable") is True,
+                                "file": file[:100] if isinstance(file, str) else None}
+            else:
+                places[name] = {"callable": False, "file": None}
+        ignored = header.get("ignored") if isinstance(header.get("ignored"), list) else []
+        return {"names": places, "ignored": [str(item)[:100] for item in ignored[:20] if isinstance(item, str)]}
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
         return self._calls([(name, args)], keep_args)[0]
@@ -220,8 +296,8 @@ class Run:
             answers = iter(self._calls([requests[k] for k in sent], keep_args) if sent else [])
             return [refusal or next(answers) for refusal in refused]
         if self.remaining() <= 0:
-            return [CallResult(error=f"not run: the submission used up its total time limit "
-                                     f"({self.limits.total_timeout:g} s).") for _ in requests]
+            return [_said(f"{name} was not run: the submission used up its total time limit "
+                          f"({self.limits.total_timeout:g} s).") for name, _ in requests]
         timeout = min(self.limits.call_timeout, self.remaining())
         blobs: list[bytes] = []
         try:
@@ -232,7 +308,9 @@ class Run:
         try:
             worker = self._worker()
         except ProcessLost as lost:
-            return [CallResult(error=f"{name} could not be called: {lost}.") for name, _ in requests]
+            return [CallResult(error=f"{name} could not be called: {_reason(lost)}.",
+                               brief=f"{name} could not be called: the notebook's process did not start a worker.")
+                    for name, _ in requests]
         try:
             header, reply_blobs = worker.request({"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)},
                                                  blobs, timeout=min(timeout * len(calls), self.remaining()) + GRACE)
@@ -244,10 +322,13 @@ class Run:
             return [self._lost(name, lost, timeout) for name, _ in requests]
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
-            return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
-        return [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply,
-                                                                             call_result_from(name, reply, reply_blobs)))
-                for (name, _), reply in zip(requests, replies)]
+            self._drop_worker()  # a worker that breaks the protocol is not asked again
+            return [_said(BRIEF["unreadable"].format(name=name)) for name, _ in requests]
+        read = [read_reply(name, reply, reply_blobs) for (name, _), reply in zip(requests, replies)]
+        if any(unreadable for _, unreadable in read):
+            self._drop_worker()  # it may have more to send than it was asked: the next call gets a fresh one
+        return [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply, result))
+                for (name, _), reply, (result, _) in zip(requests, replies, read)]
 
     def refusal(self, name: str) -> CallResult | None:
         """A function that already ran past its call limit is not called again."""
@@ -278,28 +359,38 @@ class Run:
         return CallResult(error=message, brief=message)
 
     def _lost(self, name: str, lost: ProcessLost, timeout: float) -> CallResult:
-        if str(lost) == "timeout":
+        """Why a call got no reply, in the grader's own words: the time it
+        measured, the limits it set, never anything the process sent."""
+        reason = str(lost)
+        if reason == "timeout":
             limit = ("call time limit" if timeout >= self.limits.call_timeout else
                      f"the submission's total time limit of {self.limits.total_timeout:g} s")
-            return CallResult(error=f"{name} did not return within {timeout:.3g} s ({limit}).")
-        return CallResult(error=f"{name} ended its process instead of returning "
-                                f"(os._exit, a crash or a limit: {lost}).")
+            return _said(f"{name} did not return within {timeout:.3g} s ({limit}).")
+        if reason == "too large":
+            return _said(f"{name} returned more data than the grader accepts ({REPLY_BYTES_PER_CALL // 2**20} MB "
+                         f"of arrays per call, {REPLY_HEADER // 2**20} MB as lists): return only what the "
+                         f"contract asks for, as NumPy arrays.")
+        if reason == "unreadable":
+            return _said(f"{name} sent the grader a reply it cannot read (its process broke the grader's "
+                         f"protocol).")
+        return _said(f"{name} ended its process instead of returning (os._exit, a crash or a limit).")
 
     def _within_total_time(self, name: str, timeout: float, reply, result: CallResult) -> CallResult:
         """A call cut short because the submission's time ran out says so."""
         timed_out = isinstance(reply, dict) and reply.get("kind") == "timeout"
         if timed_out and timeout < self.limits.call_timeout:
-            result.error = (f"{name} did not return before the submission used up its total time limit "
-                            f"({self.limits.total_timeout:g} s).")
+            result.error = result.brief = (f"{name} did not return before the submission used up its total time "
+                                           f"limit ({self.limits.total_timeout:g} s).")
         return result
 
     def _worker(self) -> Channel:
         if self.worker is None:
+            timeout = min(10.0, max(self.remaining(), 0.0) + GRACE)
             try:
-                self.template.request({"op": "fork"}, timeout=10)
-                worker = self.template.receive_channel(10)
+                self.template.request({"op": "fork"}, timeout=timeout)
+                worker = self.template.receive_channel(timeout)
             except ProcessLost as lost:
-                raise ProcessLost(f"the notebook's process could not start a worker: {lost}") from None
+                raise ProcessLost(f"the notebook's process could not start a worker: {_reason(lost)}") from None
             if not _is_child_of(worker.pidfd, self.template.pidfd):
                 # The notebook's process is the student's: it could hand us another process to kill later.
                 worker.kill_channel_only()
@@ -313,9 +404,21 @@ class Run:
             self.worker = None
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         self._drop_worker()
         self.template.kill()
         self.engine.cleanup()
+
+
+def _said(message: str) -> CallResult:
+    """A failure the grader describes itself: safe for hidden tests as it is."""
+    return CallResult(error=message, brief=message)
+
+
+def _reason(lost: ProcessLost) -> str:
+    return LOST_REASONS.get(str(lost), str(lost))
 
 
 def _identifiers(value) -> list[str]:
@@ -359,36 +462,56 @@ BRIEF = {
     "undefined": "{name} is not defined as a function in your notebook.",
     "unreadable": "{name} returned a value the grader cannot read.",
 }
-PLACE = re.compile(r"cell \d{1,6}, line \d{1,7}")
 
 
 def brief_error(name: str, header: dict) -> str:
     """The reason a call failed, from the grader's vocabulary only: the child's
-    own text could carry anything, hidden inputs included."""
+    own text could carry anything, hidden inputs included. Only the kind of
+    failure is named (a limit, or an exception of a type Python itself
+    defines); not where it was raised: a cell and line the process reports
+    are numbers it chooses."""
     kind = header.get("kind")
     if isinstance(kind, str) and kind in BRIEF:
         return BRIEF[kind].format(name=name)
-    place = header.get("where")
-    where = f" ({place})" if isinstance(place, str) and PLACE.fullmatch(place) else ""
     exception = kind[len("exception:"):] if isinstance(kind, str) and kind.startswith("exception:") else ""
     if exception in BUILTIN_EXCEPTIONS:
-        return f"{name} raised {exception}{where}."
-    return f"{name} raised an exception{where}."
+        return f"{name} raised {exception}."
+    return f"{name} raised an exception."
 
 
 BUILTIN_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
 
 
 def call_result_from(name: str, header, blobs: list[bytes]) -> CallResult:
+    return read_reply(name, header, blobs)[0]
+
+
+def read_reply(name: str, header, blobs: list[bytes]) -> tuple[CallResult, bool]:
+    """One call's reply as a CallResult, and whether it broke the protocol.
+    Whatever the reply holds (values nested past any limit, dtypes numpy
+    cannot parse, text in place of lists), it fails this call alone; ``brief``
+    is always in the grader's own words."""
+    unreadable = _said(BRIEF["unreadable"].format(name=name))
     if not isinstance(header, dict):
-        return CallResult(error=BRIEF["unreadable"].format(name=name))
+        return unreadable, True
     try:
         if header.get("error"):
-            return CallResult(error=str(header["error"])[:2000], brief=brief_error(name, header))
+            return CallResult(error=_text(header["error"], 2000), brief=brief_error(name, header)), False
         value = protocol.decode(header.get("value"), blobs)
         after = protocol.decode(header["args_after"], blobs) if "args_after" in header else None
-        warnings = [str(w)[:300] for w in header.get("warnings", [])][:20]
-        aliases = [str(a)[:100] for a in header.get("aliases", [])][:20]
-    except (protocol.ProtocolError, ValueError, TypeError, AttributeError) as error:
-        return CallResult(error=f"{name} returned a value the grader cannot read ({error}).")
-    return CallResult(value=value, args_after=after, warnings=warnings, aliases=aliases)
+        warnings = [_text(w, 300) for w in _strings(header.get("warnings"))]
+        aliases = [_text(a, 100) for a in _strings(header.get("aliases"))]
+    except protocol.ProtocolError as error:  # its text is the grader's: "arrays of dtype object are not allowed"
+        return CallResult(error=f"{name} returned a value the grader cannot read ({error}).",
+                          brief=unreadable.brief), True
+    except Exception:  # RecursionError, MemoryError, ValueError...: this call's failure, never the row's
+        return unreadable, True
+    return CallResult(value=value, args_after=after, warnings=warnings, aliases=aliases), False
+
+
+def _strings(value, most: int = 20) -> list[str]:
+    return [item for item in value[:most] if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _text(value, most: int) -> str:
+    return value[:most] if isinstance(value, str) else "(a message the grader cannot read)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -63,8 +64,8 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
         if tampered:
             result.notes.append(f"cells {', '.join(map(str, tampered))} import or change the grader's own code: "
                                 "flagged for review; purity and stability are not credited")
-        result.cases = grade_cases(assignment, run, include_hidden=include_hidden, only=only, source_of=source_of,
-                                   tampered=tampered)
+        result.cases = public_then_hidden(assignment, run, include_hidden=include_hidden, only=only,
+                                          source_of=source_of, tampered=tampered)
         for name, where in getattr(run, "stuck", {}).items():
             if name in assignment.contract:
                 failed = sum(1 for case in result.cases if case.question == name and not case.passed)
@@ -74,6 +75,23 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
         run.close()
     result.seconds = time.monotonic() - start
     return result
+
+
+def public_then_hidden(assignment: Assignment, run, *, include_hidden: bool, only: str | None,
+                       **options) -> list[CaseResult]:
+    """``grade_cases``, listed in the assignment's order, but every public case
+    run before any hidden one. The student's process lives on between calls:
+    what a function kept from a hidden test's inputs could otherwise come back
+    in a later public test, whose messages show everything it returns or raises."""
+    public = grade_cases(assignment, run, include_hidden=False, only=only, **options)
+    if not include_hidden:
+        return public
+    hidden_only = dataclasses.replace(assignment, questions=[
+        dataclasses.replace(q, cases=tuple(case for case in q.cases if case.hidden)) for q in assignment.questions])
+    hidden = iter(grade_cases(hidden_only, run, include_hidden=True, only=only, **options))
+    public_results = iter(public)
+    questions = [assignment.question(only)] if only else assignment.questions
+    return [next(hidden) if case.hidden else next(public_results) for q in questions for case in q.cases]
 
 
 def zero_result(assignment: Assignment, result: SubmissionResult, reason: str, include_hidden: bool = True,

@@ -226,7 +226,8 @@ def check_expectation(case: Hostile, result: SubmissionResult, assignment: Assig
             problems.append(f"the student is not told /{pattern}/")
     if result.error is not None:
         problems.append(f"the submission was not graded at all: {result.error}")
-    assert not problems, "\n".join(problems + ["--- notes:", *result.notes])
+    failed = [case.message for case in result.cases if not case.passed]
+    assert not problems, "\n".join(problems + ["--- notes:", *result.notes, "--- failed cases:", *failed])
 
 
 
@@ -687,8 +688,8 @@ CASES: list[Hostile] = [
     Hostile("memory-bomb-in-function", "a function that allocates without end loses only its tests",
             replaced(LEAF, leaf("hog = []\nwhile True:\n    hog.append(np.ones(2**22))")),
             Expect(lost=(LEAF,), reason=("memory limit",)), limits={"memory_mb": 192}),
-    Hostile("huge-return-value", "a 64 MB result of the wrong shape is read and rejected, nothing more",
-            wrapped_leaf("np.zeros(2**23)"), Expect(lost=(LEAF,), reason=("shape",))),
+    Hostile("huge-return-value", "a 64 MB result is refused by its size before it is read",
+            wrapped_leaf("np.zeros(2**23)"), Expect(lost=(LEAF,), reason=("more data than the grader accepts",))),
     # processes
     Hostile("fork-bomb-top-level", "a fork bomb hits the process limit; its survivors are killed",
             before_definition(LEAF, FORK_BOMB), Expect(reason=("process limit",)), then_honest=True),
