@@ -1,22 +1,29 @@
 """The fidelity engine: the notebook runs in a real Jupyter kernel (ipykernel).
 
-It answers the same requests as the sandboxed engine (run a cell, list the
-names, call a function) and handles what a cell or a call can do to its
-process the same way, so that both give the same scores and name the same
-limits: a cell past its time limit is interrupted; a cell that ignores the
-interrupt or ends the kernel (os._exit, a crash, the memory limit) is named,
-and the notebook is replayed without it in a fresh kernel. It is slower (a
-kernel per submission) and has no sandbox, so it is for checking the fast
-engine and for notebooks that need a real IPython, not for untrusted batches.
-Calls cross as base64 text of the same wire format: nothing is unpickled.
+It answers the same requests as the sandboxed engine and handles what a cell
+or a call does to its process the same way, so that both give the same scores
+and name the same limits. The part that decides (``session.Run``: time left,
+functions stuck past the call limit, the words of every message) is the
+sandbox's own, reused as is; only the transport differs. The kernel side keeps
+the sandbox's rules too (``student_code``): a cell or a call past its time
+limit is stopped by the same watch, a function stuck in one call is stopped for
+good. A cell that ignores the time limit, ends the kernel (``os._exit``, a
+crash, the memory limit) or asks it to exit is named and skipped, and the
+notebook is replayed without it in a fresh kernel (``execute.py``, as for the
+sandbox); a call that does so costs that call, and a fresh kernel replays the
+cells that ran before the next one.
+
+It is slower (a kernel per submission) and has no sandbox, so it is for
+checking the fast engine and for notebooks that need a real IPython, not for
+untrusted batches. Calls cross as base64 text of the same wire format: nothing
+is unpickled.
 
 Deliberate choices where Jupyter and the sandbox differ:
 
 - ``exit()`` and ``quit()`` raise SystemExit, as in plain Python and in the
-  sandbox, instead of shutting the kernel down after the cell; any other way
-  of asking the kernel to exit ends it, and the cell is skipped.
-- Functions get the sandbox's code names (``<cell N>``), so a traceback and a
-  form check (``Vectorized``) find the cell that defined them.
+  sandbox, instead of shutting the kernel down once the cell is done.
+- Functions get the sandbox's code names (``<cell N>``), so error places and
+  the form check (``Vectorized``) find the cell that defined them.
 - The memory and file-size limits are set on the kernel; the process limit is
   not (it counts every process of the grader's user, not only the kernel's).
 """
@@ -26,6 +33,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 import tempfile
 import time
 from queue import Empty
@@ -33,34 +41,32 @@ from queue import Empty
 import zmq
 from jupyter_client import KernelManager
 
-from autograder.engine import protocol
-from autograder.engine.calls import CallResult
 from autograder.engine.sandbox import Isolation
-from autograder.engine.session import GRACE, EngineError, Limits, ProcessLost, call_result_from
+from autograder.engine.session import GRACE, EngineError, Limits, ProcessLost, Run
 
 KERNEL_WARNING = ("WARNING: the kernel engine runs student code in a Jupyter kernel without a sandbox; "
                   "use it to cross-check the default engine, not for untrusted submissions.")
 
-MARK = "@@autograder:"
-OUTPUT_CAP = 64 * 1024  # the sandbox's cap on what a cell prints (student_code.OUTPUT_CAP)
+OUTPUT_CAP = 64 * 1024  # what a cell may print before the sandbox drops the rest (student_code.OUTPUT_CAP)
 START_TIMEOUT = 60.0
 
-# Runs inside the kernel once. Everything the grader needs lives in one hidden
+# Runs inside the kernel once. What the grader needs lives in one hidden
 # object; answers go to the kernel's own stdout stream (kept from before the
-# student could replace sys.stdout), each on one line between markers.
+# student could replace sys.stdout), each on one line after a mark of this run.
 _KERNEL_SIDE = r'''
-def __autograder_setup__(memory_mb, file_mb):
-    import base64, io, json, resource, signal, sys, types
+def __autograder_setup__(mark, memory_mb, file_mb):
+    import base64, json, resource, signal, sys, types
     import numpy, matplotlib.pyplot  # loaded before the memory limit, as in the sandbox's zygote
     from autograder.engine import protocol
-    from autograder.engine.student_code import CappedWriter, answer_call, describe_error
+    from autograder.engine.student_code import (CappedWriter, CellTimeout, Watch, answer_call, called_stuck,
+                                                describe_error, names_of, stop_stuck)
 
     shell = get_ipython()
     out = sys.stdout
-    state = {"cell": None, "store": protocol.HandleStore()}
+    state = {"cell": None, "watch": None, "store": protocol.HandleStore()}
 
     def send(tag, data):
-        out.write("@@autograder:" + tag + "@@" + base64.b64encode(json.dumps(data).encode()).decode() + "@@\n")
+        out.write(mark + tag + "@@" + base64.b64encode(json.dumps(data).encode()).decode() + "@@\n")
         out.flush()
 
     # Code names as in the sandbox: a function knows the cell that defined it.
@@ -69,42 +75,60 @@ def __autograder_setup__(memory_mb, file_mb):
     def code_name(raw_code, code, number):
         if state["cell"] is None or raw_code.startswith("__autograder__."):
             return named(raw_code, code, number)
-        return f"<cell {state['cell']}>"
+        return f"<cell {state['cell'][0]}>"
 
     shell.compile.get_code_name = code_name
 
+    # A cell runs under the sandbox's watch (student_code.run_cell): its time
+    # limit, and the functions found stuck in one call when it runs out.
     def pre_run_cell(info):
         cell_id = getattr(info, "cell_id", None)
         if isinstance(cell_id, str) and cell_id.startswith("autograder:"):
-            state["cell"] = int(cell_id.split(":")[1])
+            _, index, timeout, call_limit = cell_id.split(":")
+            state["cell"] = (int(index), float(timeout), float(call_limit), cell_id)
+            state["watch"] = Watch(float(timeout)).__enter__()
 
     def post_run_cell(result):
-        index = state["cell"]
-        if index is None or getattr(result.info, "cell_id", None) != f"autograder:{index}":
+        if state["cell"] is None or getattr(result.info, "cell_id", None) != state["cell"][3]:
             return  # a cell run inside a cell (%%capture): the outer one reports
+        index, timeout, call_limit, _ = state["cell"]
+        watch, state["watch"] = state["watch"], None
+        if watch is not None:
+            watch.__exit__(None, None, None)
         before, during = result.error_before_exec, result.error_in_exec
+        error = before if before is not None else during
+        report = {"status": "ok", "message": "", "stuck_in": []}
         if isinstance(before, SyntaxError):
-            report = {"status": "syntax", "message": f"SyntaxError in cell {index}, line {before.lineno}: {before.msg}"}
-        elif before is not None or during is not None:
-            error = before if before is not None else during
-            report = {"status": "error", "message": describe_error(error, f"cell {index}"),
-                      "exception": type(error).__name__}
-        else:
-            report = {"status": "ok", "message": ""}
+            report.update(status="syntax", message=f"SyntaxError in cell {index}, line {before.lineno}: {before.msg}")
+        elif isinstance(error, CellTimeout):
+            report.update(status="timeout", message=f"cell {index} was interrupted after {timeout:.3g} s "
+                                                    f"(cell time limit).")
+            if watch is not None:
+                report["stuck_in"] = names_of(watch.stuck_code(error, call_limit), shell.user_ns)
+                stop_stuck(shell.user_ns, report["stuck_in"])
+        elif error is not None:
+            report.update(status="error", message=describe_error(error, f"cell {index}"),
+                          exception=type(error).__name__)
+            if called := called_stuck(error):
+                report["message"] = (f"cell {index} called {called}, which already ran past its time limit; "
+                                     "the cell stopped there.")
         send("cell", report)
 
-    def quitter(code=None, **ignored):  # plain Python's exit(), as in the sandbox: SystemExit, the kernel lives on
+    def quitter(code=None, **ignored):  # plain Python's exit(), as in the sandbox: the kernel lives on
         raise SystemExit(code)
 
-    def answer(request):
+    def answer(request):  # as the sandbox's worker (child.serve_worker): one batch of calls
         header = json.loads(base64.b64decode(request))
         blobs = [base64.b64decode(b) for b in header.pop("blobs")]
+        stuck = header.get("stuck")
+        stop_stuck(shell.user_ns, stuck if isinstance(stuck, list) else [])
         out_blobs, replies = [], []
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = CappedWriter()
         try:
             for call in header["calls"]:
-                replies.append(answer_call(call, blobs, out_blobs, shell.user_ns, state["store"], header["timeout"]))
+                replies.append(answer_call(call, blobs, out_blobs, shell.user_ns, state["store"],
+                                           header.get("timeout")))
         finally:
             sys.stdout, sys.stderr = saved
         send("reply", {"replies": replies, "blobs": [base64.b64encode(b).decode() for b in out_blobs]})
@@ -159,11 +183,29 @@ class KernelEngine:
 
 
 class KernelRun:
-    """One submission's kernel. A kernel that dies or stops answering during a
-    call is replaced by a fresh one that replays the cells that ran."""
+    """One submission's kernel, speaking for the sandbox's ``Run``: the cells
+    go to the kernel where Run sends them to its template process, the calls
+    where Run sends them to its worker. A kernel lost during a call is replaced
+    by a fresh one that replays the cells that ran (a worker re-forked)."""
+
+    # The sandbox's logic and words, unchanged: they use only limits, remaining(),
+    # stuck, contract, template.request, _worker() and _drop_worker(), all defined here.
+    exec_cell = Run.exec_cell
+    defined = Run.defined
+    call = Run.call
+    call_many = Run.call_many
+    _calls = Run._calls
+    refusal = Run.refusal
+    _stuck_call = Run._stuck_call
+    _lost = Run._lost
+    _within_total_time = Run._within_total_time
 
     def __init__(self, limits: Limits):
         self.limits = limits
+        self.contract: frozenset[str] = frozenset()
+        self.stuck: dict[str, str] = {}
+        self.template = _Template(self)
+        self._mark = f"@@autograder-{secrets.token_hex(8)}:"  # what the student's own output cannot guess
         self._ran: list[tuple[int, str]] = []
         self._folder = tempfile.TemporaryDirectory(prefix="kernel-")
         self.km: KernelManager | None = None
@@ -174,6 +216,24 @@ class KernelRun:
             self.close()
             raise
         self.started = time.monotonic()
+
+    def remaining(self) -> float:
+        return self.limits.total_timeout - (time.monotonic() - self.started)
+
+    def _worker(self) -> "_Worker":
+        if self.km is None:
+            try:
+                self._restart()
+            except EngineError as error:
+                raise ProcessLost(f"the notebook's kernel could not be started again: {error}") from None
+        return _Worker(self)
+
+    def _drop_worker(self) -> None:
+        self._shutdown()
+
+    def close(self) -> None:
+        self._shutdown()
+        self._folder.cleanup()
 
     # --- the kernel ---------------------------------------------------------------------------------
 
@@ -187,17 +247,29 @@ class KernelRun:
             self.kc = self.km.client()
             self.kc.start_channels()
             self.kc.wait_for_ready(timeout=START_TIMEOUT)
-            _, marks, _ = self._run(_KERNEL_SIDE + f"\n__autograder_setup__({self.limits.memory_mb!r}, "
-                                                   f"{self.limits.file_mb!r})\ndel __autograder_setup__\n",
-                                    START_TIMEOUT, interrupt=False)
-        except ProcessLost as lost:
-            raise EngineError(f"the Jupyter kernel did not start ({lost})") from None
-        except RuntimeError as error:
+            setup = (f"{_KERNEL_SIDE}\n__autograder_setup__({self._mark!r}, {self.limits.memory_mb!r}, "
+                     f"{self.limits.file_mb!r})\ndel __autograder_setup__\n")
+            _, marks, _ = self._execute(setup, START_TIMEOUT)
+        except (ProcessLost, RuntimeError) as error:
+            self._shutdown()
             raise EngineError(f"the Jupyter kernel did not start ({error})") from None
         if "ready" not in marks:
-            raise EngineError("the Jupyter kernel did not start (the grader's side could not be set up)")
+            self._shutdown()
+            raise EngineError("the Jupyter kernel did not start: the grader's side could not be set up")
         for index, source in self._ran:
-            self._run(source, self.limits.cell_timeout, cell=index)
+            try:
+                self.template.cell(index, source, self.limits.cell_timeout, self.limits.call_timeout, replay=True)
+            except ProcessLost:
+                self._shutdown()
+                raise EngineError(f"cell {index} did not run again as it did before") from None
+
+    def _restart(self) -> None:
+        """Start again and replay the cells that ran. The time this takes is the
+        grader's, not the submission's: the sandbox forks a worker in no time."""
+        begun = time.monotonic()
+        self._shutdown()
+        self._start()
+        self.started += time.monotonic() - begun
 
     def _shutdown(self) -> None:
         if self.kc is not None:
@@ -213,36 +285,20 @@ class KernelRun:
                 pass
             self.km = None
 
-    def _restart(self) -> None:
-        """A kernel that died or would not stop during a call: start again and
-        replay the cells that ran. The time this takes is the grader's, not the
-        submission's (the sandbox forks a new worker in no time)."""
-        begun = time.monotonic()
-        self._shutdown()
-        self._start()
-        self.started += time.monotonic() - begun
+    def _execute(self, code: str, timeout: float, *, cell_id: str = "") -> tuple[dict, dict, int]:
+        """Execute ``code``; wait for its reply and the end of its output.
 
-    def close(self) -> None:
-        self._shutdown()
-        self._folder.cleanup()
-
-    # --- one execute request --------------------------------------------------------------------------
-
-    def _run(self, code: str, timeout: float, *, cell: int | None = None,
-             interrupt: bool = True) -> tuple[dict | None, dict, dict]:
-        """Execute ``code`` and wait for its reply and the end of its output.
-
-        Returns the reply's content, the grader's marks by tag, and what was
-        seen (``interrupted``, ``printed`` characters). Past ``timeout`` the
-        kernel is interrupted (``interrupt``) and gets GRACE seconds to stop;
-        then, or at once without ``interrupt``, it is killed: ProcessLost
-        ("timeout"). A kernel that dies or asks to exit: ProcessLost("ended")."""
+        Returns the reply's content, the grader's marks by tag and how many
+        characters the code printed. The time limits are the kernel side's
+        (``student_code.Watch``, as in the sandbox); a kernel that has not
+        answered after ``timeout`` seconds ignored them and is killed, as the
+        sandbox kills its process: ProcessLost("timeout"). A kernel that dies
+        or asks to exit: ProcessLost("ended")."""
         if self.km is None or self.kc is None:
             raise ProcessLost("ended")
-        content = {"code": code, "silent": cell is None, "store_history": cell is not None, "user_expressions": {},
+        content = {"code": code, "silent": not cell_id, "store_history": bool(cell_id), "user_expressions": {},
                    "allow_stdin": False, "stop_on_error": False}
-        message = self.kc.session.msg("execute_request", content,
-                                      metadata={"cellId": f"autograder:{cell}" if cell is not None else ""})
+        message = self.kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
         msg_id = message["header"]["msg_id"]
         try:
             self.kc.shell_channel.send(message)
@@ -250,23 +306,14 @@ class KernelRun:
             self._shutdown()
             raise ProcessLost("ended") from None
         poller = zmq.Poller()
-        poller.register(self.kc.shell_channel.socket, zmq.POLLIN)
-        poller.register(self.kc.iopub_channel.socket, zmq.POLLIN)
+        for channel in (self.kc.shell_channel, self.kc.iopub_channel):
+            poller.register(channel.socket, zmq.POLLIN)
         deadline = time.monotonic() + timeout
-        reply, idle, marks, seen = None, False, {}, {"interrupted": False, "printed": 0}
+        reply, idle, marks, seen = None, False, {}, {"printed": 0}
         while reply is None or not idle:
-            now = time.monotonic()
-            if now > deadline:
+            if time.monotonic() > deadline:
                 if reply is not None:  # answered, but its output never ended: enough
                     break
-                if interrupt and not seen["interrupted"]:
-                    seen["interrupted"] = True
-                    deadline = now + GRACE
-                    try:
-                        self.km.interrupt_kernel()
-                    except Exception:
-                        pass
-                    continue
                 self._shutdown()
                 raise ProcessLost("timeout")
             ready = dict(poller.poll(50))
@@ -280,7 +327,7 @@ class KernelRun:
                     msg = channel.get_msg(timeout=0)
                 except Empty:
                     continue
-                except Exception:  # a message that does not parse: not ours
+                except Exception:  # a message that does not parse is not an answer
                     continue
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
@@ -290,120 +337,85 @@ class KernelRun:
                 elif msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
                     idle = True
                 elif msg["msg_type"] == "stream":
-                    _collect(msg["content"].get("text", ""), marks, seen)
+                    _collect(msg["content"].get("text", ""), self._mark, marks, seen)
         if any(p.get("source") == "ask_exit" and not p.get("keepkernel") for p in reply.get("payload", [])):
             self._shutdown()  # the kernel stops itself right after this reply
             raise ProcessLost("ended")
-        return reply, marks, seen
+        return reply, marks, seen["printed"]
 
-    # --- the engine's requests --------------------------------------------------------------------------
 
-    def remaining(self) -> float:
-        return self.limits.total_timeout - (time.monotonic() - self.started)
+class _Template:
+    """Where ``Run`` asks its template process to run a cell or list names."""
 
-    def exec_cell(self, index: int, source: str) -> dict:
-        """Run one cell, as the sandbox does. ProcessLost if it ended or hung the kernel."""
-        timeout = min(self.limits.cell_timeout, max(self.remaining(), 0.01))
-        reply, marks, seen = self._run(source, timeout, cell=index)
+    def __init__(self, run: KernelRun):
+        self.run = run
+
+    def request(self, header: dict, blobs=(), timeout: float | None = None):
+        if header.get("op") == "exec":
+            return self.cell(header["cell"], header["source"], header["timeout"],
+                             header.get("call_limit") or header["timeout"], timeout), []
+        if header.get("op") == "names":
+            names = [str(name) for name in header.get("names", [])]
+            _, marks, _ = self.run._execute(f"__autograder__.defined({names!r})", timeout or 10)
+            found = marks.get("names")
+            return {"names": found if isinstance(found, dict) else {}, "ignored": []}, []
+        raise ProcessLost(f"cannot do {header.get('op')!r}")
+
+    def cell(self, index: int, source: str, timeout: float, call_limit: float | None = None,
+             wait: float | None = None, replay: bool = False) -> dict:
+        """Run one cell under the sandbox's time limit; ``wait`` (more than the
+        limit) for it to stop before the kernel is killed. The report is the
+        sandbox's (student_code.run_cell)."""
+        run = self.run
+        reply, marks, printed = run._execute(source, wait or timeout + GRACE,
+                                             cell_id=f"autograder:{int(index)}:{timeout!r}:{call_limit or timeout!r}")
         report = marks.get("cell")
-        if not isinstance(report, dict):
+        if not isinstance(report, dict):  # the notebook broke the kernel side's hooks
             report = {"status": "ok", "message": ""} if reply.get("status") == "ok" else {
                 "status": "error", "message": f"cell {index} raised {reply.get('ename')}: {reply.get('evalue', '')}",
                 "exception": reply.get("ename")}
-        stopped = report.get("exception") == "KeyboardInterrupt" or report.get("status") == "ok"
-        if seen["interrupted"] and stopped:
-            report = {"status": "timeout", "message": (
-                f"cell {index} was interrupted after {timeout:.3g} s (cell time limit)."
-                if timeout >= self.limits.cell_timeout else
-                f"cell {index} was interrupted: the submission used up its total time limit "
-                f"({self.limits.total_timeout:g} s).")}
-        if seen["printed"] > OUTPUT_CAP:
-            report["message"] = (report.get("message", "") + " " if report.get("message") else "") + (
+        if printed > OUTPUT_CAP:
+            report["message"] = (report["message"] + " " if report.get("message") else "") + (
                 f"cell {index} printed more than {OUTPUT_CAP // 1024} KB; the rest was dropped (output limit).")
-        if report["status"] in ("ok", "error"):
-            self._ran.append((index, source))
-        return {"status": report["status"], "message": report.get("message", "")}
+        if report.get("status") in ("ok", "error") and not replay:
+            run._ran.append((index, source))
+        return report
 
-    def defined(self, names: list[str]) -> dict:
-        _, marks, _ = self._run(f"__autograder__.defined({list(map(str, names))!r})", 10, interrupt=False)
-        found = marks.get("names")
-        return {"names": found if isinstance(found, dict) else {}, "ignored": []}
 
-    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
-        return self._calls([(name, args)], keep_args)[0]
+class _Worker:
+    """Where ``Run`` sends a batch of calls to its worker process."""
 
-    def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
-        """Several calls in one execute request (a numerical derivative's evaluations)."""
-        return self._calls(requests, keep_args=False)
+    def __init__(self, run: KernelRun):
+        self.run = run
 
-    def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool) -> list[CallResult]:
-        if self.remaining() <= 0:
-            return [CallResult(error=f"not run: the submission used up its total time limit "
-                                     f"({self.limits.total_timeout:g} s).") for _ in requests]
-        timeout = min(self.limits.call_timeout, self.remaining())
-        blobs: list[bytes] = []
-        try:
-            calls = [{"name": name, "args": protocol.encode(tuple(args), blobs), "keep_args": keep_args}
-                     for name, args in requests]
-        except TypeError as error:
-            return [CallResult(error=f"could not send the arguments: {error}") for _ in requests]
-        request = {"calls": calls, "timeout": timeout, "blobs": [base64.b64encode(b).decode() for b in blobs]}
+    def request(self, header: dict, blobs=(), timeout: float | None = None):
+        request = dict(header, blobs=[base64.b64encode(b).decode() for b in blobs])
         encoded = base64.b64encode(json.dumps(request).encode()).decode()
+        _, marks, _ = self.run._execute(f"__autograder__.answer({encoded!r})", timeout or 10)
+        reply = marks.get("reply")
+        if not isinstance(reply, dict):
+            raise ProcessLost("sent an unreadable reply (none)")
         try:
-            if self.km is None:
-                self._restart()
-            _, marks, _ = self._run(f"__autograder__.answer({encoded!r})",
-                                    min(timeout * len(calls), self.remaining()) + GRACE, interrupt=False)
-        except ProcessLost as lost:
-            try:
-                self._restart()
-            except (ProcessLost, EngineError):
-                self._shutdown()
-            return [self._lost(name, lost, timeout) for name, _ in requests]
-        except EngineError as error:
-            return [CallResult(error=f"{name} could not be called: {error}.") for name, _ in requests]
-        header = marks.get("reply")
-        replies = header.get("replies") if isinstance(header, dict) else None
-        if not isinstance(replies, list) or len(replies) != len(requests):
-            return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
-        try:
-            reply_blobs = [base64.b64decode(b) for b in header.get("blobs", [])]
-        except (ValueError, TypeError):
-            return [CallResult(error=f"{name} returned a value the grader cannot read.") for name, _ in requests]
-        return [self._within_total_time(name, timeout, reply, call_result_from(name, reply, reply_blobs))
-                for (name, _), reply in zip(requests, replies)]
-
-    # The sandbox's words for a lost call (session.Run), so that both engines say the same.
-
-    def _lost(self, name: str, lost: ProcessLost, timeout: float) -> CallResult:
-        if str(lost) == "timeout":
-            limit = ("call time limit" if timeout >= self.limits.call_timeout else
-                     f"the submission's total time limit of {self.limits.total_timeout:g} s")
-            return CallResult(error=f"{name} did not return within {timeout:.3g} s ({limit}).")
-        return CallResult(error=f"{name} ended its process instead of returning "
-                                f"(os._exit, a crash or a limit: {lost}).")
-
-    def _within_total_time(self, name: str, timeout: float, reply, result: CallResult) -> CallResult:
-        timed_out = isinstance(reply, dict) and reply.get("kind") == "timeout"
-        if timed_out and timeout < self.limits.call_timeout:
-            result.error = (f"{name} did not return before the submission used up its total time limit "
-                            f"({self.limits.total_timeout:g} s).")
-        return result
+            reply_blobs = [base64.b64decode(b) for b in reply.pop("blobs", [])]
+        except (ValueError, TypeError) as error:
+            raise ProcessLost(f"sent an unreadable reply ({error})") from None
+        return reply, reply_blobs
 
 
-def _collect(text: str, marks: dict, seen: dict) -> None:
-    """The grader's marks from a stream message; everything else is only counted."""
-    start = text.find(MARK)
+def _collect(text: str, mark: str, marks: dict, seen: dict) -> None:
+    """What the kernel side sent after ``mark`` in a stream message, by tag;
+    everything else is only counted."""
+    start = text.find(mark)
     while start >= 0:
-        tag_end = text.find("@@", start + len(MARK))
+        tag_end = text.find("@@", start + len(mark))
         end = text.find("@@", tag_end + 2) if tag_end > 0 else -1
         if end < 0:
             break
         seen["printed"] += start
         try:
-            marks[text[start + len(MARK):tag_end]] = json.loads(base64.b64decode(text[tag_end + 2:end]))
+            marks[text[start + len(mark):tag_end]] = json.loads(base64.b64decode(text[tag_end + 2:end]))
         except (ValueError, TypeError):
             pass
         text = text[end + 3:] if text[end + 2:end + 3] == "\n" else text[end + 2:]
-        start = text.find(MARK)
+        start = text.find(mark)
     seen["printed"] += len(text)
