@@ -37,6 +37,9 @@ REFERENCE = _Reference()  # "compare with what the reference returns on the same
 class Outcome:
     passed: bool
     message: str = ""
+    # A public derivative check's entries, for a picture in the feedback page: ``what``, ``against``,
+    # ``tol``, and ``analytic`` and ``numerical`` as nested lists of one shape. Never set for a hidden case.
+    derivative: dict | None = None
 
 
 @dataclass
@@ -168,7 +171,9 @@ class DerivativeAgrees:
                                   f"(the derivative of {against}).{note}")
         problem = disagreement_report(analytic_array, numeric, self.tol, what=what, against=against,
                                       reveal=ctx.reveal)
-        return Outcome(problem is None, problem or "")
+        shown = {"what": what, "against": against, "tol": self.tol, "analytic": analytic_array.tolist(),
+                 "numerical": numeric.tolist()} if ctx.reveal else None
+        return Outcome(problem is None, problem or "", shown)
 
 
 def _unfit_for_differences(values: list, against: str, scalar_expected: bool, reveal: bool) -> str | None:

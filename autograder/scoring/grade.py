@@ -29,7 +29,8 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                                   tampered=tampered, question=question.name, returns=assignment.returns)
             outcome = run_case(case.check, context)
             results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
-                                      case.points, outcome.message, case.hidden))
+                                      case.points, outcome.message, case.hidden,
+                                      None if case.hidden else outcome.derivative))
     return results
 
 
@@ -51,7 +52,7 @@ def run_case(check, context: CaseContext) -> Outcome:
     else:
         note = (f"(With your own {names} in place of the reference's it passes: your {context.question} and "
                 f"your {names} may share one mistake.)")
-    return Outcome(outcome.passed, f"{outcome.message}\n{note}".strip())
+    return dataclasses.replace(outcome, message=f"{outcome.message}\n{note}".strip())
 
 
 def _run_check(check, context: CaseContext) -> Outcome:

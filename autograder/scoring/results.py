@@ -13,6 +13,7 @@ class CaseResult:
     max_points: float
     message: str
     hidden: bool
+    derivative: dict | None = None  # a public derivative check's entries (checks.kinds.Outcome), for pictures
 
     @property
     def passed(self) -> bool:
