@@ -196,15 +196,16 @@ def test_every_mistake_loses_points_on_its_target(assignment, reference):
         assert failures(grade(assignment, namespace, only=mistake.targets)), mistake.name
 
 
-def test_gradient_checks_name_the_parameter_and_the_students_loss(assignment, reference):
+def test_gradient_checks_name_the_parameter_and_the_reference_loss(assignment, reference):
     namespace = dict(vars(reference))
     [mistake] = [m for m in assignment.mistakes if m.name.startswith("the (A - Y)/N shortcut")]
     exec(mistake.source, namespace)
     results = grade(assignment, namespace, only="mlp_backward")
     public = [r for r in results if not r.passed and not r.hidden and "central differences" in r.name]
     assert public, "a public gradient check must catch the shortcut behind a tanh output"
-    assert "mlp_backward(...)['dW1'] disagrees with central differences of mlp_loss(Y, mlp_forward(" in \
-        public[0].message
+    # graded with the solutions, the loss differentiated is the reference's: only mlp_backward is judged
+    assert "mlp_backward(...)['dW1'] disagrees with central differences of the reference's mlp_loss(Y, " \
+           "mlp_forward(" in public[0].message
     assert "yours" in public[0].message and "numerical" in public[0].message
 
 
