@@ -38,9 +38,11 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
     started: float | None = None  # one total time limit for the submission, whatever is replayed
     stop: int | None = None  # with no replay left: the position of the last cell that ended the process
     replays = 0
+    notes: list[str] = []  # the grader's own findings, kept across replays
     while True:
         run = engine.open(limits)
         run.contract = contract
+        run.notes = notes
         if started is None:
             started = run.started
         run.started = started

@@ -204,6 +204,7 @@ class KernelRun:
         self.limits = limits
         self.contract: frozenset[str] = frozenset()
         self.stuck: dict[str, str] = {}
+        self.notes: list[str] = []
         self.template = _Template(self)
         self._mark = f"@@autograder-{secrets.token_hex(8)}:"  # what the student's own output cannot guess
         self._ran: list[tuple[int, str]] = []

@@ -1,14 +1,12 @@
 """The trusted side of the engine: start the sandboxed zygote, run a
 submission's cells, call its functions, enforce time limits, kill what hangs.
 
-Every process on the other side is reached through a socket and a pidfd the
-parent received by SCM_RIGHTS, so a hung or hostile process is killed with
-``pidfd_send_signal`` whatever pid namespace it lives in.
+Every process on the other side is reached through a ``Channel`` (channel.py);
+replies are read by replies.py.
 """
 
 from __future__ import annotations
 
-import builtins
 import os
 import signal
 import socket
@@ -18,21 +16,12 @@ from dataclasses import dataclass, field
 
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult
+from autograder.engine.channel import (REPLY_BYTES_PER_CALL, REPLY_HEADER, Channel, ProcessLost, is_child_of,
+                                       lost_reason)
+from autograder.engine.replies import BRIEF, read_reply, said
 from autograder.engine.sandbox import Isolation, choose_isolation, claim_student_uid, zygote_command, zygote_environment
 
 GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
-
-# What the grader reads from a student's process, at most. The largest reply
-# the course's reference solutions produce is a 2 MB array (jacobians: a
-# 500 x 500 Jacobian; 4 MB with the arguments sent back by a purity check),
-# the largest batch 1.2 MB (mlp_backprop: 96 calls of a numerical
-# derivative), the largest JSON header 60 KB (630 bytes per call). So:
-REPLY_BYTES_PER_CALL = 16 * 2**20  # array bytes of one call: 4x the largest; as float64 at most 128 MiB
-REPLY_BYTES = 32 * 2**20  # array bytes of a whole batch, however many calls it has
-REPLY_HEADER = 4 * 2**20  # JSON of one call: a value returned as lists holds ~130,000 numbers
-REPLY_HEADER_PER_CALL = 4096  # more JSON per further call of a batch: 6x the largest seen
-REPLY_HEADER_MAX = 8 * 2**20  # JSON of any reply (json.loads takes at most ~25x this in memory)
-CONTROL_REPLY = 4 * 2**20  # a cell's report, the names a notebook defines, a fork: no arrays, 64 KB of output
 
 
 @dataclass
@@ -53,95 +42,6 @@ class EngineError(Exception):
     """The sandbox itself failed (not the student's code)."""
 
 
-class ProcessLost(Exception):
-    """The student's process died or stopped answering. The reason is one of
-    LOST_REASONS, the grader's own words: nothing the process sent."""
-
-
-LOST_REASONS = {
-    "timeout": "it did not answer in time",
-    "ended": "its process ended",
-    "unreadable": "it sent a reply the grader cannot read",
-    "too large": "it sent a reply larger than the grader accepts",
-}
-
-
-def reply_limits(header: dict, blobs=()) -> tuple[int, int]:
-    """The most a reply to ``header`` may hold: (all bytes, JSON bytes). A
-    batch of calls may send each call's arguments back once (purity checks)."""
-    calls = header.get("calls")
-    if not isinstance(calls, list):
-        return CONTROL_REPLY, CONTROL_REPLY
-    count = max(1, len(calls))
-    head = min(REPLY_HEADER + REPLY_HEADER_PER_CALL * (count - 1), REPLY_HEADER_MAX)
-    arrays = min(REPLY_BYTES_PER_CALL * count, REPLY_BYTES) + sum(len(b) for b in blobs)
-    return head + 16 * count + arrays, head
-
-
-@dataclass
-class Channel:
-    """A socket and a pidfd for one process on the untrusted side."""
-
-    sock: socket.socket
-    pidfd: int
-    closed: bool = False
-
-    def request(self, header: dict, blobs: list[bytes] = (), timeout: float | None = None):
-        """Send, then wait for the reply: ``timeout`` bounds the whole exchange
-        (one deadline, however slowly the reply trickles in), and the reply may
-        be no larger than ``reply_limits`` allows. Whatever goes wrong with the
-        reply is a ProcessLost with one of LOST_REASONS."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        most, head = reply_limits(header, blobs)
-        try:
-            self.sock.settimeout(timeout)
-            protocol.send(self.sock, header, blobs, deadline)
-            return protocol.receive(self.sock, deadline, most, head)
-        except (socket.timeout, TimeoutError):
-            raise ProcessLost("timeout") from None
-        except (EOFError, ConnectionError, OSError):
-            raise ProcessLost("ended") from None
-        except protocol.TooLarge:
-            raise ProcessLost("too large") from None
-        except Exception:  # ProtocolError, RecursionError, MemoryError...: the reply, never the grader's row
-            raise ProcessLost("unreadable") from None
-
-    def receive_channel(self, timeout: float) -> "Channel":
-        self.sock.settimeout(timeout)
-        try:
-            _, fds, _, _ = socket.recv_fds(self.sock, 1, 2)
-        except (socket.timeout, TimeoutError):
-            raise ProcessLost("timeout") from None
-        except OSError:
-            raise ProcessLost("ended") from None
-        if len(fds) != 2:
-            for fd in fds:
-                os.close(fd)
-            raise ProcessLost("ended")
-        return Channel(socket.socket(fileno=fds[0]), fds[1])
-
-    def kill(self) -> None:
-        if self.closed:
-            return
-        try:
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-        except OSError:
-            pass
-        self.kill_channel_only()
-
-    def kill_channel_only(self) -> None:
-        """Close our ends without signalling the process. Once only: the pidfd's
-        number may belong to another file afterwards."""
-        if self.closed:
-            return
-        self.closed = True
-        for close in (self.sock.close, lambda: os.close(self.pidfd) if self.pidfd >= 0 else None):
-            try:
-                close()
-            except OSError:
-                pass
-
-
 class Engine:
     """One sandboxed zygote, pre-warmed, forking a fresh process per submission.
     Engines are independent: a pool runs one per worker slot."""
@@ -151,7 +51,10 @@ class Engine:
         self.isolation = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
         self._uid_claim = claim_student_uid(slot)
         self.uid = self._uid_claim.uid if self._uid_claim else None
+        self._proven = False  # a cleanup found nothing of the uid: a submission may run as it
         self._released = False  # close() gave the uid up: claim one again before running anything
+        self.retired: list[int] = []  # uids a cleanup could not empty: held, never run as again
+        self._retired_claims: list = []
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
 
@@ -169,16 +72,31 @@ class Engine:
         except (EOFError, OSError, protocol.ProtocolError) as error:
             self._stop()
             raise EngineError(f"the sandbox did not start ({error}); command: {' '.join(command[:3])} ...") from None
-        if not header.get("ready"):
-            raise EngineError("the sandbox sent an unexpected greeting")
+        if header.get("ready") is not True:
+            self._stop()
+            said = header.get("error")  # the zygote's own words, before any student code ran
+            raise EngineError("the sandbox did not start: " + (said[:300] if isinstance(said, str) and said
+                                                                else "it sent an unexpected greeting"))
 
     def open(self, limits: Limits) -> "Run":
+        """A fresh process for one submission, as a uid that a cleanup has
+        proven empty (a uid an earlier grader left dirty is retired first)."""
         if self._released:  # closed, then used again (a batch goes on after a grader error): a uid of its own
             self._uid_claim = claim_student_uid(self.slot)
             self.uid = self._uid_claim.uid if self._uid_claim else None
-            self._released = False
-        if self._process is None or self._process.poll() is not None:
-            self._start()
+            self._released, self._proven = False, False
+        for _ in range(3):
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            try:
+                if not self._proven:
+                    self.cleanup()
+            except EngineError:
+                continue  # retired: the next uid is proven in turn
+            if self._proven:
+                break
+        else:
+            raise EngineError(f"no sandbox uid could be proven empty (retired: {', '.join(map(str, self.retired))})")
         header = {"op": "start", "limits": {"uid": self.uid, "memory_mb": limits.memory_mb,
                                             "processes": limits.processes, "file_mb": limits.file_mb,
                                             "cpu_seconds": int(limits.total_timeout) + 5}}
@@ -189,30 +107,59 @@ class Engine:
         except ProcessLost:
             self._stop()  # the zygote was killed (by a student?): start afresh next time
             raise EngineError("the sandbox stopped answering") from None
+        self._proven = False  # a submission runs as the uid from now on
         return Run(self, template, limits)
 
     def cleanup(self) -> None:
-        """Kill every process the last submission left behind."""
+        """Kill every process the last submission left behind, and have the
+        zygote prove that nothing of its uid is left (processes, kernel keys,
+        System V objects, files). EngineError if something is: the zygote is
+        stopped and the uid retired (held, never run as again; a fresh uid
+        is claimed), so the next submission cannot find it."""
         if self._sock is None:
             return
         try:
             self._sock.settimeout(30)
             protocol.send(self._sock, {"op": "cleanup", "uid": self.uid})
-            protocol.receive(self._sock, time.monotonic() + 30)
+            header, _ = protocol.receive(self._sock, time.monotonic() + 30)
         except (EOFError, OSError, protocol.ProtocolError):
-            self._stop()
+            self._stop()  # nothing proven: the next open() proves the uid with a fresh zygote
+            return
+        left = header.get("left")
+        if header.get("ok") is True and not left:
+            self._proven = True
+            return
+        uid = self.uid
+        self._stop()
+        self._retire_uid()
+        raise EngineError(f"the last submission left what the cleanup could not remove: {left_summary(left)}; "
+                          f"the sandbox uid {uid} is not used again")
+
+    def _retire_uid(self) -> None:
+        if self._uid_claim is None:
+            return
+        self.retired.append(self._uid_claim.uid)
+        self._retired_claims.append(self._uid_claim)  # still locked: no engine on this machine claims it
+        self._uid_claim = claim_student_uid(self.slot)
+        self.uid = self._uid_claim.uid if self._uid_claim else None
+        self._proven = False
 
     def close(self) -> None:
         """Stop everything and give the uid up, only once nothing of it runs:
         the zygote kills every process of the uid first. An engine used again
-        after close() claims a uid anew; it never runs code as a uid it let go."""
-        self.cleanup()
+        after close() claims a uid anew; it never runs code as a uid it let go.
+        A retired uid is let go too: whoever claims it next proves it empty first."""
+        try:
+            self.cleanup()
+        except EngineError:
+            pass  # retired, and released below like the rest
         self._stop()
-        if self._uid_claim is not None:
-            self._uid_claim.release()
-            self._uid_claim = None
-            self.uid = None
-            self._released = True
+        for claim in [self._uid_claim, *self._retired_claims]:
+            if claim is not None:
+                claim.release()
+        self._uid_claim, self._retired_claims = None, []
+        self.uid = None
+        self._released, self._proven = True, False
 
     def _stop(self) -> None:
         if self._sock is not None:
@@ -246,6 +193,7 @@ class Run:
     contract: frozenset[str] = frozenset()  # names the grader may say in its messages
     # Functions that ran past the call limit once (name -> where): their later calls fail at once.
     stuck: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the grader itself found wrong with the sandbox
     closed: bool = False
 
     def remaining(self) -> float:
@@ -296,7 +244,7 @@ class Run:
             answers = iter(self._calls([requests[k] for k in sent], keep_args) if sent else [])
             return [refusal or next(answers) for refusal in refused]
         if self.remaining() <= 0:
-            return [_said(f"{name} was not run: the submission used up its total time limit "
+            return [said(f"{name} was not run: the submission used up its total time limit "
                           f"({self.limits.total_timeout:g} s).") for name, _ in requests]
         timeout = min(self.limits.call_timeout, self.remaining())
         blobs: list[bytes] = []
@@ -308,7 +256,7 @@ class Run:
         try:
             worker = self._worker()
         except ProcessLost as lost:
-            return [CallResult(error=f"{name} could not be called: {_reason(lost)}.",
+            return [CallResult(error=f"{name} could not be called: {lost_reason(lost)}.",
                                brief=f"{name} could not be called: the notebook's process did not start a worker.")
                     for name, _ in requests]
         try:
@@ -323,7 +271,7 @@ class Run:
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
             self._drop_worker()  # a worker that breaks the protocol is not asked again
-            return [_said(BRIEF["unreadable"].format(name=name)) for name, _ in requests]
+            return [said(BRIEF["unreadable"].format(name=name)) for name, _ in requests]
         read = [read_reply(name, reply, reply_blobs) for (name, _), reply in zip(requests, replies)]
         if any(unreadable for _, unreadable in read):
             self._drop_worker()  # it may have more to send than it was asked: the next call gets a fresh one
@@ -365,15 +313,15 @@ class Run:
         if reason == "timeout":
             limit = ("call time limit" if timeout >= self.limits.call_timeout else
                      f"the submission's total time limit of {self.limits.total_timeout:g} s")
-            return _said(f"{name} did not return within {timeout:.3g} s ({limit}).")
+            return said(f"{name} did not return within {timeout:.3g} s ({limit}).")
         if reason == "too large":
-            return _said(f"{name} returned more data than the grader accepts ({REPLY_BYTES_PER_CALL // 2**20} MB "
+            return said(f"{name} returned more data than the grader accepts ({REPLY_BYTES_PER_CALL // 2**20} MB "
                          f"of arrays per call, {REPLY_HEADER // 2**20} MB as lists): return only what the "
                          f"contract asks for, as NumPy arrays.")
         if reason == "unreadable":
-            return _said(f"{name} sent the grader a reply it cannot read (its process broke the grader's "
+            return said(f"{name} sent the grader a reply it cannot read (its process broke the grader's "
                          f"protocol).")
-        return _said(f"{name} ended its process instead of returning (os._exit, a crash or a limit).")
+        return said(f"{name} ended its process instead of returning (os._exit, a crash or a limit).")
 
     def _within_total_time(self, name: str, timeout: float, reply, result: CallResult) -> CallResult:
         """A call cut short because the submission's time ran out says so."""
@@ -390,8 +338,8 @@ class Run:
                 self.template.request({"op": "fork"}, timeout=timeout)
                 worker = self.template.receive_channel(timeout)
             except ProcessLost as lost:
-                raise ProcessLost(f"the notebook's process could not start a worker: {_reason(lost)}") from None
-            if not _is_child_of(worker.pidfd, self.template.pidfd):
+                raise ProcessLost(f"the notebook's process could not start a worker: {lost_reason(lost)}") from None
+            if not is_child_of(worker.pidfd, self.template.pidfd):
                 # The notebook's process is the student's: it could hand us another process to kill later.
                 worker.kill_channel_only()
                 raise ProcessLost("the notebook's process sent a process that is not its own worker")
@@ -409,16 +357,27 @@ class Run:
         self.closed = True
         self._drop_worker()
         self.template.kill()
-        self.engine.cleanup()
+        try:
+            self.engine.cleanup()
+        except EngineError as error:  # the submission's result stands; the engine goes on with a fresh uid
+            self.notes.append(f"the grader's cleanup after this submission failed: {error}.")
 
 
-def _said(message: str) -> CallResult:
-    """A failure the grader describes itself: safe for hidden tests as it is."""
-    return CallResult(error=message, brief=message)
+LEFT_KINDS = (("process ", "processes"), ("System V ", "System V IPC objects"), ("file ", "files"))
 
 
-def _reason(lost: ProcessLost) -> str:
-    return LOST_REASONS.get(str(lost), str(lost))
+def left_summary(left) -> str:
+    """What a cleanup reported it could not remove, by kind, in the grader's
+    words: its lines carry names (files, process names) the student chose."""
+    kinds: list[str] = []
+    for line in left if isinstance(left, list) else [None]:
+        text = line if isinstance(line, str) else ""
+        kind = ("kernel keys" if "kernel key" in text else
+                next((label for prefix, label in LEFT_KINDS if text.startswith(prefix)), "traces it could not name"))
+        if kind not in kinds:
+            kinds.append(kind)
+    count = len(left) if isinstance(left, list) else 0
+    return ", ".join(kinds) + (f" ({count} in all)" if count > 1 else "")
 
 
 def _identifiers(value) -> list[str]:
@@ -426,92 +385,3 @@ def _identifiers(value) -> list[str]:
     if not isinstance(value, list):
         return []
     return [v for v in value[:5] if isinstance(v, str) and len(v) <= 100 and v.isidentifier()]
-
-
-def _pid_of(pidfd: int) -> int | None:
-    """The pid (in the grader's namespace) a pidfd refers to."""
-    try:
-        with open(f"/proc/self/fdinfo/{pidfd}") as info:
-            for line in info:
-                if line.startswith("Pid:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def _is_child_of(child_pidfd: int, parent_pidfd: int) -> bool:
-    child, parent = _pid_of(child_pidfd), _pid_of(parent_pidfd)
-    if not child or not parent or child <= 0:
-        return False
-    try:
-        with open(f"/proc/{child}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return int(fields[1]) == parent
-    except (OSError, ValueError, IndexError):
-        return False
-
-
-BRIEF = {
-    "not_implemented": "{name} is not implemented yet.",
-    "memory": "{name} ran out of memory (memory limit).",
-    "recursion": "{name} recursed too deeply.",
-    "process_limit": "{name} could not start another process (process limit).",
-    "file_limit": "{name} wrote a file larger than allowed (file size limit).",
-    "timeout": "{name} did not return in time (call time limit).",
-    "undefined": "{name} is not defined as a function in your notebook.",
-    "unreadable": "{name} returned a value the grader cannot read.",
-}
-
-
-def brief_error(name: str, header: dict) -> str:
-    """The reason a call failed, from the grader's vocabulary only: the child's
-    own text could carry anything, hidden inputs included. Only the kind of
-    failure is named (a limit, or an exception of a type Python itself
-    defines); not where it was raised: a cell and line the process reports
-    are numbers it chooses."""
-    kind = header.get("kind")
-    if isinstance(kind, str) and kind in BRIEF:
-        return BRIEF[kind].format(name=name)
-    exception = kind[len("exception:"):] if isinstance(kind, str) and kind.startswith("exception:") else ""
-    if exception in BUILTIN_EXCEPTIONS:
-        return f"{name} raised {exception}."
-    return f"{name} raised an exception."
-
-
-BUILTIN_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
-
-
-def call_result_from(name: str, header, blobs: list[bytes]) -> CallResult:
-    return read_reply(name, header, blobs)[0]
-
-
-def read_reply(name: str, header, blobs: list[bytes]) -> tuple[CallResult, bool]:
-    """One call's reply as a CallResult, and whether it broke the protocol.
-    Whatever the reply holds (values nested past any limit, dtypes numpy
-    cannot parse, text in place of lists), it fails this call alone; ``brief``
-    is always in the grader's own words."""
-    unreadable = _said(BRIEF["unreadable"].format(name=name))
-    if not isinstance(header, dict):
-        return unreadable, True
-    try:
-        if header.get("error"):
-            return CallResult(error=_text(header["error"], 2000), brief=brief_error(name, header)), False
-        value = protocol.decode(header.get("value"), blobs)
-        after = protocol.decode(header["args_after"], blobs) if "args_after" in header else None
-        warnings = [_text(w, 300) for w in _strings(header.get("warnings"))]
-        aliases = [_text(a, 100) for a in _strings(header.get("aliases"))]
-    except protocol.ProtocolError as error:  # its text is the grader's: "arrays of dtype object are not allowed"
-        return CallResult(error=f"{name} returned a value the grader cannot read ({error}).",
-                          brief=unreadable.brief), True
-    except Exception:  # RecursionError, MemoryError, ValueError...: this call's failure, never the row's
-        return unreadable, True
-    return CallResult(value=value, args_after=after, warnings=warnings, aliases=aliases), False
-
-
-def _strings(value, most: int = 20) -> list[str]:
-    return [item for item in value[:most] if isinstance(item, str)] if isinstance(value, list) else []
-
-
-def _text(value, most: int) -> str:
-    return value[:most] if isinstance(value, str) else "(a message the grader cannot read)"

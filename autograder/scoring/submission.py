@@ -73,6 +73,7 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
                                     f"limit); its later calls failed at once: {failed} of its tests failed.")
     finally:
         run.close()
+    result.notes += run.notes
     result.seconds = time.monotonic() - start
     return result
 

@@ -13,6 +13,7 @@ under ``--isolation process``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -512,34 +513,63 @@ sys.stdin.read()
 '''
 
 
-@pytest.fixture
-def planted_key(sealed_engine):
-    """A key the student's uid owns but can neither see nor remove (as a
-    keyring attack from before the seccomp filter might have left)."""
+@contextlib.contextmanager
+def planted(uid: int):
+    """A key ``uid`` owns but can neither see nor remove (as a keyring attack
+    from before the seccomp filter, or another grader, might have left)."""
     if os.uname().machine != "x86_64":
         pytest.skip("the planting helper uses x86_64 system call numbers")
-    helper = subprocess.Popen([sys.executable, "-c", PLANT, str(sealed_engine.uid)], stdin=subprocess.PIPE,
+    helper = subprocess.Popen([sys.executable, "-c", PLANT, str(uid)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert helper.stdout.readline().strip().isdigit()
-        yield
+        yield uid
     finally:
         helper.stdin.close()
         helper.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while _key_count(sealed_engine.uid) > 2 and time.monotonic() < deadline:
+    while _key_count(uid) > 2 and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
+@pytest.fixture
+def planted_key(sealed_engine):
+    """A key planted under the engine's uid once the engine has proven that uid
+    empty and is about to run as it."""
+    sealed_engine.open(LIMITS).close()
+    with planted(sealed_engine.uid) as uid:
+        yield uid
+
+
 def test_the_cleanup_reports_what_it_cannot_remove(context, sealed_engine, planted_key):
-    result = grade(context, sealed_engine, context.filled(), "honest")
-    assert result.total == result.possible
     report = zygote_cleanup(sealed_engine)
     assert report["ok"] is False and any("kernel key" in line for line in report["left"]), report
 
 
-@pytest.mark.xfail(strict=True, reason="Engine.cleanup (session.py) does not yet read the zygote's 'left' report")
-def test_the_grader_raises_when_the_cleanup_leaves_something(context, sealed_engine, planted_key):
-    grade(context, sealed_engine, context.filled(), "honest")
-    with pytest.raises(EngineError, match="kernel key"):
+def test_the_grader_raises_when_the_cleanup_leaves_something(sealed_engine, planted_key):
+    run = sealed_engine.open(LIMITS)
+    run.template.kill()
+    run.closed = True
+    with pytest.raises(EngineError, match="left what the cleanup could not remove: kernel keys"):
         sealed_engine.cleanup()
+    assert sealed_engine.uid != planted_key and planted_key in sealed_engine.retired
+
+
+def test_a_submission_keeps_its_result_when_the_cleanup_after_it_fails(context, sealed_engine, planted_key):
+    result = grade(context, sealed_engine, context.filled(), "honest")
+    assert result.total == result.possible == context.assignment.points
+    assert result.error is None
+    assert any("cleanup after this submission failed" in note and "kernel keys" in note for note in result.notes)
+    assert sealed_engine.uid != planted_key and planted_key in sealed_engine.retired
+    following = grade(context, sealed_engine, context.filled(), "following")  # the batch goes on, on a fresh uid
+    assert following.total == following.possible
+    assert not any("cleanup" in note for note in following.notes)
+
+
+def test_a_uid_left_dirty_before_the_grader_started_is_never_run_as(context):
+    """An engine proves its uid empty before the first submission runs as it."""
+    with Engine(slot=SLOT + 2, isolation="process") as engine:
+        with planted(engine.uid) as dirty:
+            result = grade(context, engine, context.filled(), "first-of-a-grader")
+        assert result.total == result.possible and not any("cleanup" in note for note in result.notes)
+        assert dirty in engine.retired and engine.uid != dirty

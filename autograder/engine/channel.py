@@ -1,0 +1,148 @@
+"""One process on the untrusted side as the grader reaches it: a socket and
+a pidfd received by SCM_RIGHTS, so a hung or hostile process is killed with
+``pidfd_send_signal`` whatever pid namespace it lives in; and how much the
+grader reads from it, at most, in one reply.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass
+
+from autograder.engine import protocol
+
+# What the grader reads from a student's process, at most. The largest reply
+# the course's reference solutions produce is a 2 MB array (jacobians: a
+# 500 x 500 Jacobian; 4 MB with the arguments sent back by a purity check),
+# the largest batch 1.2 MB (mlp_backprop: 96 calls of a numerical
+# derivative), the largest JSON header 60 KB (630 bytes per call). So:
+REPLY_BYTES_PER_CALL = 16 * 2**20  # array bytes of one call: 4x the largest; as float64 at most 128 MiB
+REPLY_BYTES = 32 * 2**20  # array bytes of a whole batch, however many calls it has
+REPLY_HEADER = 4 * 2**20  # JSON of one call: a value returned as lists holds ~130,000 numbers
+REPLY_HEADER_PER_CALL = 4096  # more JSON per further call of a batch: 6x the largest seen
+REPLY_HEADER_MAX = 8 * 2**20  # JSON of any reply (json.loads takes at most ~25x this in memory)
+CONTROL_REPLY = 4 * 2**20  # a cell's report, the names a notebook defines, a fork: no arrays, 64 KB of output
+
+
+
+class ProcessLost(Exception):
+    """The student's process died or stopped answering. The reason is one of
+    LOST_REASONS, the grader's own words: nothing the process sent."""
+
+
+LOST_REASONS = {
+    "timeout": "it did not answer in time",
+    "ended": "its process ended",
+    "unreadable": "it sent a reply the grader cannot read",
+    "too large": "it sent a reply larger than the grader accepts",
+}
+
+
+def reply_limits(header: dict, blobs=()) -> tuple[int, int]:
+    """The most a reply to ``header`` may hold: (all bytes, JSON bytes). A
+    batch of calls may send each call's arguments back once (purity checks)."""
+    calls = header.get("calls")
+    if not isinstance(calls, list):
+        return CONTROL_REPLY, CONTROL_REPLY
+    count = max(1, len(calls))
+    head = min(REPLY_HEADER + REPLY_HEADER_PER_CALL * (count - 1), REPLY_HEADER_MAX)
+    arrays = min(REPLY_BYTES_PER_CALL * count, REPLY_BYTES) + sum(len(b) for b in blobs)
+    return head + 16 * count + arrays, head
+
+
+
+def lost_reason(lost: ProcessLost) -> str:
+    return LOST_REASONS.get(str(lost), str(lost))
+
+
+
+@dataclass
+class Channel:
+    """A socket and a pidfd for one process on the untrusted side."""
+
+    sock: socket.socket
+    pidfd: int
+    closed: bool = False
+
+    def request(self, header: dict, blobs: list[bytes] = (), timeout: float | None = None):
+        """Send, then wait for the reply: ``timeout`` bounds the whole exchange
+        (one deadline, however slowly the reply trickles in), and the reply may
+        be no larger than ``reply_limits`` allows. Whatever goes wrong with the
+        reply is a ProcessLost with one of LOST_REASONS."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        most, head = reply_limits(header, blobs)
+        try:
+            self.sock.settimeout(timeout)
+            protocol.send(self.sock, header, blobs, deadline)
+            return protocol.receive(self.sock, deadline, most, head)
+        except (socket.timeout, TimeoutError):
+            raise ProcessLost("timeout") from None
+        except (EOFError, ConnectionError, OSError):
+            raise ProcessLost("ended") from None
+        except protocol.TooLarge:
+            raise ProcessLost("too large") from None
+        except Exception:  # ProtocolError, RecursionError, MemoryError...: the reply, never the grader's row
+            raise ProcessLost("unreadable") from None
+
+    def receive_channel(self, timeout: float) -> "Channel":
+        self.sock.settimeout(timeout)
+        try:
+            _, fds, _, _ = socket.recv_fds(self.sock, 1, 2)
+        except (socket.timeout, TimeoutError):
+            raise ProcessLost("timeout") from None
+        except OSError:
+            raise ProcessLost("ended") from None
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            raise ProcessLost("ended")
+        return Channel(socket.socket(fileno=fds[0]), fds[1])
+
+    def kill(self) -> None:
+        if self.closed:
+            return
+        try:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except OSError:
+            pass
+        self.kill_channel_only()
+
+    def kill_channel_only(self) -> None:
+        """Close our ends without signalling the process. Once only: the pidfd's
+        number may belong to another file afterwards."""
+        if self.closed:
+            return
+        self.closed = True
+        for close in (self.sock.close, lambda: os.close(self.pidfd) if self.pidfd >= 0 else None):
+            try:
+                close()
+            except OSError:
+                pass
+
+
+
+def _pid_of(pidfd: int) -> int | None:
+    """The pid (in the grader's namespace) a pidfd refers to."""
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}") as info:
+            for line in info:
+                if line.startswith("Pid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def is_child_of(child_pidfd: int, parent_pidfd: int) -> bool:
+    child, parent = _pid_of(child_pidfd), _pid_of(parent_pidfd)
+    if not child or not parent or child <= 0:
+        return False
+    try:
+        with open(f"/proc/{child}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[1]) == parent
+    except (OSError, ValueError, IndexError):
+        return False
