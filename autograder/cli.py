@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -21,8 +22,10 @@ from autograder.engine.kernel import KernelEngine
 from autograder.engine.session import Engine, Limits
 from autograder.notebook.read import assignment_of
 from autograder.outputs.feedback import print_case_results, question_table
-from autograder.outputs.files import scores_csv, write_atomic
-from autograder.outputs.gradebook import latest_scores
+from autograder.outputs.exports import FORMATS, ExportError, counted_results, export_text
+from autograder.outputs.files import write_atomic
+from autograder.outputs.html.feedback import rebuild_feedback_pages, write_feedback_pages
+from autograder.outputs.html.report import ReportError, records_from_source, write_report
 from autograder.outputs.safe import markup_text, rich_text, terminal_text
 from autograder.scoring.batch import BatchError, grade_batch
 from autograder.scoring.results import SubmissionResult
@@ -72,25 +75,64 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: i
     """Grade submissions (notebooks, or folders of them) with all tests."""
     spec = _load(assignment)
     paths, roots = _expand(submissions)
+    started = time.time()
     results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel, resume=resume,
                                    gradebook=gradebook, roots=roots)
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
     console.print(_summary_table(results, questions))
-    console.print(f"Wrote {markup_text(out_dir / 'scores.csv')} and {len(results)} results.json files.")
+    problems = write_feedback_pages(results, spec, out_dir, since=started)
+    console.print(f"Wrote {markup_text(out_dir / 'scores.csv')} and {len(results)} results.json files "
+                  "with their feedback.html pages.")
+    if problems:
+        raise click.ClickException(terminal_text("; ".join(problems)))
 
 
 @main.command()
 @click.argument("gradebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("assignment")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV file to write: the latest attempt of every submission.")
-def export(gradebook: Path, assignment: str, out_file: Path) -> None:
-    """Export the latest score of every submission from a gradebook to CSV."""
+              help="File to write: the latest counted attempt of every student.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
+              help="csv (scores.csv's columns), json, canvas (gradebook import) or gradescope.")
+@click.option("--canvas-id", default="", help="Canvas's id of the assignment, for the canvas format's column.")
+def export(gradebook: Path, assignment: str, out_file: Path, fmt: str, canvas_id: str) -> None:
+    """Export the score of every student from a gradebook, late penalties applied."""
     spec = _load(assignment, with_solutions=False)
-    results = latest_scores(gradebook, assignment)
-    write_atomic(out_file, scores_csv(results, [q.name for q in spec.questions]))
+    try:
+        results = counted_results(gradebook, assignment)
+    except ExportError as error:
+        raise click.ClickException(terminal_text(error)) from None
+    write_atomic(out_file, export_text(results, assignment, [q.name for q in spec.questions], fmt, canvas_id))
     console.print(f"Wrote {len(results)} rows to {markup_text(out_file)}.")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def feedback(out_dir: Path) -> None:
+    """(Re)build the feedback.html page of every results.json in a grading output folder."""
+    try:
+        pages = rebuild_feedback_pages(out_dir, _assignment_or_none)
+    except ValueError as error:
+        raise click.ClickException(terminal_text(error)) from None
+    if not pages:
+        raise click.ClickException(terminal_text(f"no results.json found in {out_dir}: nothing to build"))
+    console.print(f"Wrote {len(pages)} feedback pages in {markup_text(out_dir)}.")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file to write.")
+@click.option("-a", "--assignment", help="The assignment, if SOURCE holds several.")
+def report(source: Path, out_file: Path, assignment: str | None) -> None:
+    """Write the class report (one HTML page) from a gradebook or a grading output folder."""
+    try:
+        name, records = records_from_source(source, assignment, _assignment_or_none)
+    except ReportError as error:
+        raise click.ClickException(terminal_text(error)) from None
+    write_report(name, records, out_file)
+    console.print(f"Wrote the report of {len(records)} submissions to {markup_text(out_file)}.")
 
 
 @main.command()
@@ -149,6 +191,14 @@ def _load(name: str, with_solutions: bool = True):
         return load_assignment(name, _root(), with_solutions=with_solutions)
     except CourseError as error:
         raise click.ClickException(terminal_text(error)) from None
+
+
+def _assignment_or_none(name: str):
+    """The assignment of that name in the course, for per-case points; None if there is none."""
+    try:
+        return load_assignment(name, course_root())
+    except (CourseError, OSError, ImportError, SyntaxError, AttributeError):
+        return None
 
 
 def _expand(items: tuple[Path, ...]) -> tuple[list[Path], list[Path]]:
