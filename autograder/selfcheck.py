@@ -7,6 +7,11 @@
 
 Runs the assignment's public tests against the functions the notebook has
 defined so far and prints what to fix. Under the grader it does nothing.
+
+The public tests are the ``public_tests.py`` next to the notebook (the
+kernel's working directory), as in a released bundle, where the package is
+installed and there is no course folder; else those of the course found by
+``course.course_root``.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.course import CourseError, course_root, load_assignment
+from autograder.course import CourseError, course_root, load_assignment, load_public
 from autograder.engine.inprocess import InProcessCaller
 from autograder.outputs.feedback import print_case_results
 from autograder.scoring.grade import grade_cases
@@ -40,8 +45,7 @@ class Checker:
         if os.environ.get(GRADER_ENV):
             return None
         try:
-            root = course_root(Path.cwd())
-            assignment = load_assignment(self.assignment_name, root, with_solutions=False)
+            assignment = self._public_tests()
         except CourseError as error:
             print(f"Self-check unavailable: {error}")
             return None
@@ -50,3 +54,12 @@ class Checker:
                               only=question, source_of=lambda name: _source(namespace.get(name)))
         print_case_results(results)
         return None
+
+    def _public_tests(self):
+        here = Path.cwd()
+        if (here / "public_tests.py").is_file():
+            return load_public(here, self.assignment_name)
+        try:
+            return load_assignment(self.assignment_name, course_root(here), with_solutions=False)
+        except CourseError as error:
+            raise CourseError(f"no public_tests.py next to this notebook (in {here}), and {error}") from None

@@ -1,7 +1,9 @@
-"""Files an instructor keeps: scores.csv and Gradescope's results.json.
+"""Files an instructor keeps: scores.csv, skipped.csv and Gradescope's results.json.
 
 Every file is written to a temporary name and renamed into place, so a grader
-killed mid-batch never leaves a half-written file behind. Every text that may
+killed mid-batch never leaves a half-written file behind (a temporary file a
+hard kill leaves is removed by ``remove_temporary``, which ``--resume`` runs);
+files are readable by everyone who can read the folder (0644). Every text that may
 come from a student goes through ``autograder.outputs.safe`` on its way in:
 CSV cells are neutralised for spreadsheets, JSON strings are plain text, and a
 submission's folder is its safe label, never a path taken from a file name.
@@ -21,10 +23,21 @@ from autograder.outputs.safe import csv_cell, json_text, submission_folder
 from autograder.scoring.results import CaseResult, SubmissionResult
 
 
+FILE_MODE = 0o644  # the course team reads the outputs; mkstemp alone would make them 0600
+TEMPORARY_SUFFIX = ".tmp"
+PUBLIC_ONLY_NOTE = "graded with the public tests only (--public-only): hidden tests were not run"
+# scores.csv: who and what, the questions, then how the total was made; the last three stay last.
+INFO_COLUMNS = ("submission", "student", "name", "source", "submitted_at", "attempt")
+SCORE_COLUMNS = ("points", "late_penalty", "late_reason", "tests", "total", "possible", "error")
+
+
 def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (UTF-8, mode 0644) through a temporary file
+    in the same folder, renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
     try:
+        os.fchmod(handle, FILE_MODE)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
             file.flush()
@@ -38,14 +51,44 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def remove_temporary(out_dir: Path) -> list[Path]:
+    """Remove the temporary files ``write_atomic`` leaves when the grader is
+    killed mid-write (``.<name>.<random>.tmp`` in --out and in each submission's
+    folder); return them. Nothing else is touched."""
+    removed = []
+    for folder in (Path(out_dir), *(p for p in Path(out_dir).glob("*") if p.is_dir() and not p.is_symlink())):
+        for path in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
 def scores_csv(results: list[SubmissionResult], questions: list[str]) -> str:
+    """One row per result: ``INFO_COLUMNS``, the points of each question, then
+    ``points`` (what the tests earned), ``late_penalty`` (points taken off) and
+    its reason, ``tests`` (``all`` or ``public only``), ``total`` (what counts),
+    ``possible`` and ``error``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([csv_cell(name) for name in ("submission", *questions, "total", "possible", "error")])
+    writer.writerow([csv_cell(name) for name in (*INFO_COLUMNS, *questions, *SCORE_COLUMNS)])
     for result in results:  # text cells neutralised; the numbers are the grader's own
         scores = result.question_scores(questions)
-        writer.writerow([csv_cell(result.submission), *(f"{scores[q][0]:g}" for q in questions),
-                         f"{result.total:g}", f"{result.possible:g}", csv_cell(result.error or "")])
+        writer.writerow([csv_cell(result.submission), csv_cell(result.student), csv_cell(result.student_name),
+                         csv_cell(result.source), csv_cell(result.submitted_at), str(result.attempt),
+                         *(f"{scores[q][0]:g}" for q in questions), f"{result.total:g}",
+                         f"{result.penalty_points:g}", csv_cell(result.late_reason),
+                         "public only" if result.public_only else "all", f"{result.score:g}",
+                         f"{result.possible:g}", csv_cell(result.error or "")])
+    return buffer.getvalue()
+
+
+def skipped_csv(skipped: list[tuple[str, str]]) -> str:
+    """The files that were not graded, and why: ``source``, ``reason``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["source", "reason"])
+    writer.writerows([csv_cell(source), csv_cell(reason)] for source, reason in skipped)
     return buffer.getvalue()
 
 
@@ -57,9 +100,14 @@ def file_digest(path: Path) -> str:
 
 
 def gradescope_results(result: SubmissionResult, questions: list[str], digest: str = "", source: str = "") -> dict:
-    """Gradescope's results format: one test per question, named after it.
-    ``extra_data`` records the submitted file (``source``, its absolute path)
-    and its ``digest``, which ``earlier_result`` both checks."""
+    """Gradescope's results format: one test per question, named after it;
+    ``score`` is what counts (late penalty applied). ``extra_data`` records the
+    submitted file (``source``: its absolute path, or ``<archive>!<member>``)
+    and its ``digest``, which ``earlier_result`` both checks, and every field
+    of ``SubmissionResult`` that is not a test: ``student``, ``student_name``,
+    ``submitted_at``, ``attempt``, ``counted``, ``points`` (before the
+    penalty), ``late_penalty`` (a fraction), ``penalty_points``,
+    ``late_reason``, ``public_only``."""
     tests = []
     for name, (earned, possible) in result.question_scores(questions).items():
         lines = []
@@ -71,12 +119,20 @@ def gradescope_results(result: SubmissionResult, questions: list[str], digest: s
                 lines += ["    " + line for line in case.message.splitlines()]
         tests.append({"name": json_text(name), "score": earned, "max_score": possible,
                       "output": json_text("\n".join(lines)), "visibility": "visible"})
-    output = json_text("\n".join(([result.error] if result.error else []) + result.notes))
+    header = ([PUBLIC_ONLY_NOTE] if result.public_only else []) + \
+        ([f"late: {result.late_reason} (-{result.penalty_points:g} points)"] if result.late_reason else [])
+    output = json_text("\n".join(header + ([result.error] if result.error else []) + result.notes))
     error = json_text(result.error) if result.error is not None else None
-    return {"score": result.total, "max_score": result.possible, "execution_time": round(result.seconds, 3),
+    return {"score": result.score, "max_score": result.possible, "execution_time": round(result.seconds, 3),
             "output": output, "visibility": "visible", "tests": tests,
             "extra_data": {"assignment": json_text(result.assignment), "submission": json_text(result.submission),
-                           "source": json_text(source), "submission_sha256": digest, "error": error}}
+                           "source": json_text(source or result.source), "submission_sha256": digest,
+                           "error": error, "student": json_text(result.student),
+                           "student_name": json_text(result.student_name),
+                           "submitted_at": json_text(result.submitted_at), "attempt": result.attempt,
+                           "counted": result.counted, "points": result.total, "late_penalty": result.late_penalty,
+                           "penalty_points": result.penalty_points, "late_reason": json_text(result.late_reason),
+                           "public_only": result.public_only}}
 
 
 def write_submission(out_dir: Path, result: SubmissionResult, questions: list[str], digest: str = "",
@@ -86,19 +142,35 @@ def write_submission(out_dir: Path, result: SubmissionResult, questions: list[st
     write_atomic(submission_folder(out_dir, result.submission) / "results.json", payload + "\n")
 
 
-def earlier_result(out_dir: Path, label: str, assignment: str, digest: str, source: str) -> SubmissionResult | None:
+# What a run decides about a file before grading it; an earlier result is kept only if they are the same.
+DECIDED = ("student", "student_name", "submitted_at", "attempt", "counted", "late_penalty", "late_reason", "public_only")
+
+
+def earlier_result(out_dir: Path, label: str, assignment: str, digest: str, source: str,
+                   decided: SubmissionResult | None = None) -> SubmissionResult | None:
     """The result an interrupted batch already wrote for this very file, if any:
-    per question scores, enough for scores.csv. Only a results.json written for
-    the same file (``source``, from ``safe.source_id``) with the same content
-    (``digest``) counts, so a label can never bring back another file's result."""
+    per question scores and the fields of ``gradescope_results``'s
+    ``extra_data``, enough for scores.csv. Only a results.json written for the
+    same file (``source``, from ``safe.source_id``) with the same content
+    (``digest``) counts, so a label can never bring back another file's result;
+    and, given ``decided`` (a result holding what this run decided: student,
+    attempt, late penalty, public-only), only one where those are the same."""
     try:
         data = json.loads((submission_folder(out_dir, label) / "results.json").read_text(encoding="utf-8"))
         extra = data["extra_data"]
         if (extra["assignment"] != assignment or not digest or extra["submission_sha256"] != digest
                 or not source or extra.get("source") != source):
             return None
+        if decided is not None:
+            wanted = gradescope_results(decided, [])["extra_data"]
+            if any(extra.get(key) != wanted[key] for key in DECIDED):
+                return None
         cases = [CaseResult(test["name"], "earlier run", float(test["score"]), float(test["max_score"]),
                             test.get("output", ""), False) for test in data["tests"]]
+        fields = {key: extra[key] for key in DECIDED if key in extra}
+        result = SubmissionResult(label, assignment, cases, error=extra.get("error"),
+                                  notes=["graded in an earlier run"], source=source, **fields)
+        result.seconds = float(data.get("execution_time") or 0.0)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return SubmissionResult(label, assignment, cases, error=extra.get("error"), notes=["graded in an earlier run"])
+    return result
