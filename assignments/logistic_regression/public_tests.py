@@ -57,8 +57,10 @@ def _all_nonnegative(value, inputs):
 PUBLIC = [
     ("sigmoid", Case("sigmoid(0) = 0.5 and sigmoid(2) = 0.8808", _lecture(np.array([0.0, 2.0])),
                      Matches("sigmoid", expected=np.array([0.5, 0.880797]), atol=1e-3))),
-    ("sigmoid", Case("sigmoid(-1000) and sigmoid(1000) without overflow", _lecture(np.array([-1000.0, 1000.0])),
-                     Stable("sigmoid", expected=np.array([0.0, 1.0])))),
+    # sigmoid(-720) = e^-720 / (1 + e^-720) = e^-720 (a subnormal): 1 / (1 + exp(720)) overflows to 0 instead.
+    ("sigmoid", Case("sigmoid(±720) and sigmoid(±1000) without overflow",
+                     _lecture(np.array([-1000.0, -720.0, 720.0, 1000.0])),
+                     Stable("sigmoid", expected=np.array([0.0, np.exp(-720.0), 1.0, 1.0])))),
     ("predict", Case("lecture batch: y_hat = [0.6856, 0.6963, 0.8160, 0.8828]", _lecture(X, THETA),
                      Matches("predict", expected=LECTURE_Y_HAT, atol=1e-3))),
     ("bce_loss", Case("lecture batch loss = 0.6691", _lecture(LECTURE_Y_HAT, Y),

@@ -12,7 +12,7 @@ import numpy as np
 
 from autograder.engine.protocol import Code
 
-OVERFLOW_WORDS = ("overflow", "divide by zero", "invalid value")
+NUMERIC_WARNINGS = ("overflow", "underflow", "divide by zero", "invalid value")
 
 
 def purity_problem(name: str, arg_names: tuple[str, ...], before: tuple, after: tuple | None,
@@ -67,17 +67,51 @@ def _equal_scalars(a, b) -> bool:
         return False
 
 
-def stability_problem(name: str, value, warnings: list[str], reveal: bool = True) -> str | None:
-    """No overflow/invalid warnings and no nan or inf in the result."""
-    numeric = [w for w in warnings if any(word in w for word in OVERFLOW_WORDS)]
-    if numeric:
-        text = f": {numeric[0]!r}" if reveal else " (overflow, division by zero or an invalid value)"
-        return (f"{name} raised a numerical warning on extreme inputs{text}. "
-                "Rewrite it so that no intermediate value overflows (e.g. split on the sign of z).")
-    for part in _arrays_in(value):
-        if not np.all(np.isfinite(part)):
-            return f"{name} returned nan or inf on extreme inputs; every entry must be a finite number."
+def stability_problem(name: str, value, expected=None, rtol: float = 1e-6, atol: float = 0.0,
+                      reveal: bool = True) -> str | None:
+    """Judged by the values alone (a warning can be silenced, an overflow
+    cannot): nan or inf where the true value is finite, or exactly 0 or 1
+    where the true value is not (beyond ``atol + rtol*|expected|``), the
+    mark of an intermediate step that overflowed or underflowed. Without
+    ``expected`` only nan and inf are found. Other wrong values, and results
+    shaped unlike ``expected``, are left to ``compare``. With
+    ``reveal=False`` no value or position is named."""
+    got_parts = list(_arrays_in(value))
+    want_parts = list(_arrays_in(expected)) if expected is not None else [None] * len(got_parts)
+    if len(want_parts) != len(got_parts):
+        return None
+    for got, want in zip(got_parts, want_parts):
+        if want is not None and got.shape != want.shape:
+            return None
+        finite = np.isfinite(want) if want is not None else np.ones(got.shape, dtype=bool)
+        broken = ~np.isfinite(got) & finite
+        if broken.any():
+            where = f" (at {_index(broken)})" if reveal else ""
+            return (f"{name} returned nan or inf on extreme inputs{where}; every entry must be a finite number. "
+                    f"{REWRITE}")
+        if want is None:
+            continue
+        off = np.abs(got - want) > atol + rtol * np.abs(want)
+        for edge in (0.0, 1.0):
+            stuck = off & (got == edge) & (want != edge)
+            if stuck.any():
+                true_value = float(want.ravel()[_first(stuck)])
+                detail = f" (at {_index(stuck)}: expected {true_value:.6g})" if reveal else ""
+                return (f"{name} returned exactly {edge:g} where the true value is not{detail}: an intermediate "
+                        f"value overflowed or underflowed. {REWRITE}")
     return None
+
+
+REWRITE = ("Rewrite it so that no intermediate value overflows or underflows (e.g. split on the sign of z, so "
+           "that exp only ever sees -|z|).")
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.argmax(mask.ravel()))
+
+
+def _index(mask: np.ndarray) -> str:
+    return str(list(map(int, np.unravel_index(_first(mask), mask.shape)))) if mask.ndim else "the value"
 
 
 def _arrays_in(value):
