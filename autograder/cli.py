@@ -6,8 +6,8 @@ Whatever a submission controls (labels, messages, notes) is printed through
 
 from __future__ import annotations
 
-import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,19 +16,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from autograder.course import CourseError, assignment_names, course_root, load_assignment
+from autograder.course import (CourseError, assignment_names, course_root, late_policy, load_assignment,
+                               load_public)
 from autograder.demo import write_samples
 from autograder.engine.kernel import KernelEngine
 from autograder.engine.session import Engine, Limits
-from autograder.export.gradescope import export_gradescope
-from autograder.export.otter import OtterExportError, export_otter
+from autograder.intake.collect import Found, collect, plain
+from autograder.intake.late import LatePolicy, LatePolicyError
 from autograder.notebook.read import assignment_of
 from autograder.outputs.feedback import print_case_results, question_table
 from autograder.outputs.exports import FORMATS, ExportError, counted_results, export_text
-from autograder.outputs.files import write_atomic
+from autograder.outputs.files import PUBLIC_ONLY_NOTE, write_atomic
 from autograder.outputs.html.feedback import rebuild_feedback_pages, write_feedback_pages
 from autograder.outputs.html.report import ReportError, records_from_source, write_report
 from autograder.outputs.safe import markup_text, rich_text, terminal_text
+from autograder.release import ReleaseError, release
 from autograder.scoring.batch import BatchError, grade_batch
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook
@@ -50,15 +52,16 @@ def main() -> None:
 @click.option("-a", "--assignment", help="Assignment name (default: from the notebook's metadata or file name).")
 @click.option("--kernel", is_flag=True, help="Run the notebook in a Jupyter kernel instead of the sandbox.")
 def check(notebook: Path, question: str | None, assignment: str | None, kernel: bool) -> None:
-    """Run the public tests on a notebook, as a student would."""
-    name = assignment or assignment_of(notebook) or notebook.stem
-    spec = _load(name, with_solutions=False)
+    """Run the public tests on a notebook, as a student would; exit 1 if a check fails."""
+    spec = _public_spec(notebook, assignment)
     if question and question not in [q.name for q in spec.questions]:
         raise click.UsageError(f"no question {question!r}; questions: {', '.join(q.name for q in spec.questions)}")
     with (KernelEngine() if kernel else Engine()) as engine:
         result = grade_notebook(spec, notebook, engine, include_hidden=False, only=question)
     _print_notes(result)
     print_case_results(result.cases, console)
+    if result.error or not all(case.passed for case in result.cases):
+        sys.exit(1)
 
 
 @main.command()
@@ -66,23 +69,48 @@ def check(notebook: Path, question: str | None, assignment: str | None, kernel: 
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for scores.csv and one results.json per submission.")
-@click.option("-j", "--jobs", default=2, show_default=True, help="Submissions graded in parallel.")
+@click.option("-j", "--jobs", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Submissions graded in parallel.")
 @click.option("--isolation", type=click.Choice(["auto", "bwrap", "process"]), default="auto", show_default=True)
 @click.option("--kernel", is_flag=True, help="Run each notebook in a Jupyter kernel (slower, no sandbox).")
 @click.option("--resume", is_flag=True, help="Keep results an interrupted run already wrote for unchanged files.")
 @click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite file that keeps every attempt (a regrade adds, never overwrites).")
+@click.option("--public-only", is_flag=True, help="Grade with the public tests alone (no solutions needed); "
+                                                  "every output says so.")
+@click.option("--accept-py", is_flag=True, help="Grade .py files too (cells split at '# %%').")
+@click.option("--due", help="Due date, e.g. 2026-12-01T23:59 (local time) or 2026-12-01T23:59+01:00.")
+@click.option("--late-policy", help='"none", "zero", or e.g. "10%/day, max 50%" or "5%/hour" (of the points earned).')
+@click.option("--grace", help="Grace period after the due date, e.g. 15m, 2h.")
+@click.option("--cutoff", help="After this date and time a submission earns nothing.")
 def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: int, isolation: str,
-          kernel: bool, resume: bool, gradebook: Path | None) -> None:
-    """Grade submissions (notebooks, or folders of them) with all tests."""
-    spec = _load(assignment)
-    paths, roots = _expand(submissions)
+          kernel: bool, resume: bool, gradebook: Path | None, public_only: bool, accept_py: bool,
+          due: str | None, late_policy: str | None, grace: str | None, cutoff: str | None) -> None:
+    """Grade submissions: notebooks, folders of them, zip archives, Canvas or
+    Gradescope downloads. One row per student (the latest submission counts)."""
+    spec = _load(assignment, with_solutions=not public_only)
+    policy = _late_policy(assignment, due=due, late_policy=late_policy, grace=grace, cutoff=cutoff)
+    if public_only:
+        console.print(f"[bold yellow]{markup_text(PUBLIC_ONLY_NOTE)}.[/bold yellow]")
     started = time.time()
-    results = _grade_with_progress(spec, paths, out_dir, jobs, isolation, kernel=kernel, resume=resume,
-                                   gradebook=gradebook, roots=roots)
+    with tempfile.TemporaryDirectory(prefix="autograder-intake-") as scratch:
+        intake = collect(list(submissions), Path(scratch), accept_py=accept_py)
+        _print_skipped(intake.skipped)
+        if not intake.found:
+            raise click.ClickException(f"nothing to grade in {terminal_text(', '.join(map(str, submissions)))}: "
+                                       f"no notebook found ({len(intake.skipped)} other files skipped).")
+        everything = _grade_with_progress(spec, intake.found, out_dir, jobs, isolation, kernel=kernel,
+                                          resume=resume, gradebook=gradebook, skipped=intake.skipped,
+                                          policy=policy, include_hidden=not public_only)
+    results = [result for result in everything if result.counted]
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
     console.print(_summary_table(results, questions))
+    if len(results) < len(everything):
+        console.print(f"{len(everything) - len(results)} earlier submission(s) graded and kept (in the gradebook "
+                      "and their folders) but not counted: each student's latest counts.")
+    if public_only:
+        console.print(f"[bold yellow]{markup_text(PUBLIC_ONLY_NOTE)}.[/bold yellow]")
     problems = write_feedback_pages(results, spec, out_dir, since=started)
     console.print(f"Wrote {markup_text(out_dir / 'scores.csv')} and {len(results)} results.json files "
                   "with their feedback.html pages.")
@@ -161,31 +189,17 @@ def validate(assignments: tuple[str, ...]) -> None:
     console.print(f"[green]All {len(names)} assignment(s) validated.[/green]")
 
 
-@main.command("export-otter")
+@main.command("release")
 @click.argument("assignment")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the otter-assign master notebook and the files it names.")
-def export_otter_command(assignment: str, out_dir: Path) -> None:
-    """Write an otter-grader master notebook whose tests run our checks."""
+              help="Folder for the student bundle: the notebook, public_tests.py and a README.")
+def release_command(assignment: str, out_dir: Path) -> None:
+    """Write the student bundle of an assignment (nothing from solutions/)."""
     try:
-        master = export_otter(_load(assignment), _root(), out_dir)
-    except OtterExportError as error:
+        files = release(assignment, out_dir, _root())
+    except (ReleaseError, CourseError) as error:
         raise click.ClickException(terminal_text(error)) from None
-    console.print(f"Wrote {markup_text(master)}. Next: cd {markup_text(out_dir)} && otter assign "
-                  f"{markup_text(master.name)} dist")
-
-
-@main.command("export-gradescope")
-@click.argument("assignment")
-@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The autograder zip to write (setup.sh, run_autograder, the course, this package).")
-def export_gradescope_command(assignment: str, out_file: Path) -> None:
-    """Write a Gradescope autograder zip that grades with this package's own sandbox."""
-    try:
-        path = export_gradescope(_load(assignment), _root(), out_file)
-    except ValueError as error:
-        raise click.ClickException(terminal_text(error)) from None
-    console.print(f"Wrote {markup_text(path)}: upload it as a Gradescope programming assignment's autograder.")
+    console.print(f"Wrote {', '.join(markup_text(path.name) for path in files)} to {markup_text(out_dir)}.")
 
 
 @main.command()
@@ -197,7 +211,7 @@ def demo(assignment: str, out_dir: Path) -> None:
     spec = _load(assignment)
     paths = write_samples(spec, _root(), out_dir / "submissions")
     console.print(f"Sample submissions in {markup_text(out_dir / 'submissions')}:")
-    results = _grade_with_progress(spec, paths, out_dir / "results", jobs=2, isolation="auto",
+    results = _grade_with_progress(spec, plain(paths), out_dir / "results", jobs=2, isolation="auto",
                                    limits=DEMO_LIMITS)
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
@@ -230,32 +244,50 @@ def _assignment_or_none(name: str):
         return None
 
 
-def _expand(items: tuple[Path, ...]) -> tuple[list[Path], list[Path]]:
-    """The files to grade, and for each its submissions root: the folder named
-    on the command line, or for a file named itself, the folder it is in. A
-    file named twice is graded once."""
-    paths: list[Path] = []
-    roots: list[Path] = []
-    seen: set[str] = set()
-    for item in items:
-        found = sorted(p for p in item.iterdir() if p.is_file()) if item.is_dir() else [item]
-        for path in found:
-            if os.path.abspath(path) not in seen:
-                seen.add(os.path.abspath(path))
-                paths.append(path)
-                roots.append(item if item.is_dir() else path.parent)
-    return paths, roots
+def _public_spec(notebook: Path, assignment: str | None):
+    """The public tests for ``check``: those next to the notebook (a student's
+    bundle), else the course's. A notebook whose assignment cannot be told
+    (renamed, no metadata) gets advice to name it with -a."""
+    name = assignment or assignment_of(notebook) or notebook.stem
+    try:
+        if (notebook.parent / "public_tests.py").is_file():
+            return load_public(notebook.parent, name)
+        return load_assignment(name, course_root(), with_solutions=False)
+    except CourseError as error:
+        hint = "" if assignment else (f"\nCannot tell which assignment {notebook.name} is for: name it with "
+                                      "-a ASSIGNMENT.")
+        raise click.ClickException(terminal_text(f"{error}{hint}")) from None
 
 
-def _grade_with_progress(spec, paths: list[Path], out_dir: Path, jobs: int, isolation: str,
+def _late_policy(name: str, **given: str | None) -> LatePolicy:
+    try:
+        return late_policy(name, _root(), **given)
+    except (CourseError, LatePolicyError) as error:
+        raise click.ClickException(terminal_text(error)) from None
+
+
+def _print_skipped(skipped: list[tuple[str, str]]) -> None:
+    if not skipped:
+        return
+    table = Table(title=f"skipped: {len(skipped)} file(s) that are not submissions")
+    table.add_column("file")
+    table.add_column("why")
+    for source, reason in skipped:
+        table.add_row(rich_text(source), rich_text(reason))
+    console.print(table)
+
+
+def _grade_with_progress(spec, found: list[Found], out_dir: Path, jobs: int, isolation: str,
                          limits: Limits | None = None, kernel: bool = False, resume: bool = False,
-                         gradebook: Path | None = None, roots: list[Path] | None = None) -> list[SubmissionResult]:
+                         gradebook: Path | None = None, skipped: list[tuple[str, str]] = (),
+                         policy: LatePolicy | None = None, include_hidden: bool = True) -> list[SubmissionResult]:
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("grade", total=len(paths))
+        task = progress.add_task("grade", total=len(found))
         try:
-            results = grade_batch(spec, paths, out_dir, jobs=jobs, isolation=isolation, limits=limits,
-                                  kernel=kernel, resume=resume, gradebook=gradebook, roots=roots,
+            results = grade_batch(spec, out_dir=out_dir, jobs=jobs, isolation=isolation, limits=limits,
+                                  kernel=kernel, resume=resume, gradebook=gradebook, found=found, skipped=skipped,
+                                  policy=policy, include_hidden=include_hidden,
                                   on_result=lambda result: progress.advance(task))
         except BatchError as error:
             raise click.ClickException(terminal_text(error)) from None
@@ -266,13 +298,22 @@ def _grade_with_progress(spec, paths: list[Path], out_dir: Path, jobs: int, isol
 
 
 def _summary_table(results: list[SubmissionResult], questions: list[str]) -> Table:
+    """One row per counted submission: who, the score that counts, the late
+    deduction and why, and the first note, wrapped (never cut)."""
     table = Table(title="submissions")
     table.add_column("submission")
+    table.add_column("student")
     table.add_column("total", justify="right")
-    table.add_column("note")
+    table.add_column("late", justify="right")
+    table.add_column("note", ratio=1)
     for result in results:
         note = result.error or next((n for n in result.notes if not n.startswith("WARNING")), "")
-        table.add_row(rich_text(result.submission), f"{result.total:g}/{result.possible:g}", rich_text(note, 70))
+        if result.late_reason:
+            note = f"late: {result.late_reason}" + (f"; {note}" if note else "")
+        late = f"-{result.penalty_points:g}" if result.penalty_points else ""
+        table.add_row(rich_text(result.submission), rich_text(" ".join(filter(None, (result.student,
+                      f"({result.student_name})" if result.student_name else "")))),
+                      f"{result.score:g}/{result.possible:g}", late, rich_text(note))
     return table
 
 

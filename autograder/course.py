@@ -32,6 +32,7 @@ from pathlib import Path
 from types import ModuleType
 
 from autograder.notebook.assign import read_contract
+from autograder.intake.late import LatePolicy
 from autograder.spec import Assignment, merge_questions
 
 CONFIG_FILE = "grading.toml"
@@ -203,3 +204,12 @@ def with_points(assignment: Assignment, points: dict) -> Assignment:
                 dataclasses.replace(case, points=share) for case, share in zip(question.cases, shares)))
         scaled.append(question)
     return dataclasses.replace(assignment, questions=scaled)
+
+
+def late_policy(name: str, root: Path | None = None, **given: str | None) -> LatePolicy:
+    """The late policy of an assignment: ``due``, ``late_policy``, ``grace``
+    and ``cutoff`` as ``given`` (the command line), else as ``grading.toml``
+    says. Raises CourseError or ``late.LatePolicyError``."""
+    settings = assignment_settings(name, root)
+    chosen = {key: given.get(key) or settings.get(key) for key in LATE_SETTINGS}
+    return LatePolicy.parse(chosen["due"], chosen["late_policy"], chosen["grace"], chosen["cutoff"])

@@ -1,8 +1,15 @@
-"""Grade a folder of submissions: a pool of sandboxed engines, one row per
-submission whatever happens to it, results written as they arrive."""
+"""Grade a batch of submissions: a pool of sandboxed engines, one row per
+submission whatever happens to it, results written as they arrive.
+
+Each submission arrives from ``autograder.intake`` knowing its student, its
+place among that student's attempts and its submission time; the batch adds
+the late penalty, grades it, and writes the gradebook attempt, then its
+results.json, then scores.csv (one row per student: the attempt that counts).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import threading
@@ -13,12 +20,17 @@ from typing import Callable
 from autograder.engine.kernel import KernelEngine
 from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
-from autograder.outputs.files import earlier_result, file_digest, scores_csv, write_atomic, write_submission
-from autograder.outputs.gradebook import record
-from autograder.outputs.safe import OUTPUT_NAMES, file_label, one_line, source_id, unique_labels
+from autograder.intake.collect import Found, plain
+from autograder.intake.late import LatePolicy, assess
+from autograder.outputs.files import (earlier_result, file_digest, remove_temporary, scores_csv, skipped_csv,
+                                      write_atomic, write_submission)
+from autograder.outputs.gradebook import record, start_run
+from autograder.outputs.safe import OUTPUT_NAMES, file_label, one_line, unique_labels
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook, zero_result
 from autograder.spec import Assignment
+
+SKIPPED_FILE = "skipped.csv"
 
 
 class BatchError(Exception):
@@ -28,63 +40,79 @@ class BatchError(Exception):
 @dataclass(frozen=True)
 class Submission:
     label: str  # unique within the batch, safe as a folder name; names the output folder and the CSV row
-    path: Path
-    source: str = ""  # the file's absolute path (safe.source_id), recorded in results.json for --resume
+    path: Path | None  # the file the grader reads (None: it could not be taken, ``found.problem`` says why)
+    source: str = ""  # the file's absolute path or "<archive>!<member>", recorded in results.json for --resume
+    found: Found | None = None
+
+
+def label_found(found: list[Found], reserved: tuple[str, ...] = ()) -> list[Submission]:
+    """Labels made from each file's path under the folder or archive it was
+    found in, made safe for a file name and unique (``safe.file_label``,
+    ``safe.unique_labels``): the same files get the same labels in every run,
+    whatever their order, and no name a student picks can take another file's
+    label, a path outside --out, or an output's name (``reserved`` adds names
+    to keep free, such as a gradebook inside --out)."""
+    labels = unique_labels([(file_label(entry.relative), entry.source) for entry in found], reserved)
+    return [Submission(label, entry.path, entry.source, entry) for label, entry in zip(labels, found)]
 
 
 def label_submissions(paths: list[Path], roots: list[Path | None] | None = None,
                       reserved: tuple[str, ...] = ()) -> list[Submission]:
-    """Labels made from each file's path relative to its submissions root (by
-    default the folder it is in), made safe for a file name and unique
-    (``safe.file_label``, ``safe.unique_labels``): the same files get the same
-    labels in every run, whatever their order, and no name a student picks
-    can take another file's label, a path outside --out, or an output's name
-    (``reserved`` adds names to keep free, such as a gradebook inside --out)."""
-    roots = list(roots) if roots is not None else [None] * len(paths)
-    bases = []
-    for path, root in zip(paths, roots):
-        path = Path(path)
-        relative = Path(path.name)
-        if root is not None:
-            try:
-                relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
-            except ValueError:
-                pass
-        bases.append(file_label(relative))
-    labels = unique_labels(zip(bases, paths), reserved)
-    return [Submission(label, Path(path), source_id(path)) for label, path in zip(labels, paths)]
+    """``label_found`` for notebook paths, each labelled by its path relative
+    to its submissions root (by default the folder it is in)."""
+    return label_found(plain(paths, roots), reserved)
 
 
-def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None = None, *, jobs: int = 2,
-                isolation: str = "auto", include_hidden: bool = True, limits: Limits | None = None,
+def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir: Path | None = None, *,
+                jobs: int = 2, isolation: str = "auto", include_hidden: bool = True, limits: Limits | None = None,
                 kernel: bool = False, resume: bool = False, gradebook: Path | None = None,
-                roots: list[Path | None] | None = None,
+                roots: list[Path | None] | None = None, found: list[Found] | None = None,
+                skipped: list[tuple[str, str]] = (), policy: LatePolicy | None = None,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None) -> list[SubmissionResult]:
-    """Grade every path; each result is written the moment it is known.
-    ``kernel=True`` runs each notebook in a Jupyter kernel instead of the sandbox;
-    ``resume=True`` keeps what an interrupted run already wrote for unchanged files;
-    ``gradebook`` names a SQLite file that gets every new attempt added;
-    ``roots`` gives each path's submissions root, which its label is relative to.
-    Every submission gets its row; if one could not be graded or written
-    (a full disk, a file in the way), the others still are, and BatchError
-    is raised at the end, never a silently missing row."""
-    submissions = label_submissions(paths, roots, _reserved_names(out_dir, gradebook))
+    """Grade every submission (``found``, from ``intake.collect``, or plain
+    notebook ``paths`` with their ``roots``); each result is written the moment
+    it is known and comes back, counted or not, in the order given.
+    ``include_hidden=False`` grades with the public tests only, and says so;
+    ``policy`` sets late penalties; ``skipped`` (source, reason) goes to
+    ``skipped.csv``; ``kernel=True`` runs each notebook in a Jupyter kernel;
+    ``resume=True`` removes temporary files a killed run left and keeps what it
+    wrote for unchanged files decided alike; ``gradebook`` names a SQLite file
+    that gets every attempt (once per run, however often it is resumed).
+    Every submission gets its results.json, and every counted one its row;
+    if one could not be graded or written (a full disk, a file in the way),
+    the others still are, and BatchError is raised at the end, never a
+    silently missing row."""
+    if found is None:
+        found = plain(list(paths or []), roots)
+    submissions = label_found(found, _reserved_names(out_dir, gradebook))
     chosen = None if kernel else choose_isolation(isolation)
     questions = [q.name for q in assignment.questions]
-    digests = [file_digest(submission.path) for submission in submissions]
+    digests = [file_digest(submission.path) if submission.path is not None else "" for submission in submissions]
+    decided = [_decided(assignment, submission, policy, not include_hidden) for submission in submissions]
+    if resume and out_dir is not None:
+        remove_temporary(out_dir)
+    run = start_run(gradebook, assignment.name, out_dir, resume) if gradebook is not None else ""
     results: dict[int, SubmissionResult] = {}
     failures: list[str] = []  # outputs that could not be written
     lost_workers: list[str] = []  # workers that died (the others grade what they leave)
     lock = threading.Lock()
     todo: queue.Queue = queue.Queue()
     for position, submission in enumerate(submissions):
-        earlier = earlier_result(out_dir, submission.label, assignment.name, digests[position], submission.source) \
-            if resume and out_dir is not None else None
+        earlier = earlier_result(out_dir, submission.label, assignment.name, digests[position], submission.source,
+                                 decided[position]) if resume and out_dir is not None else None
         if earlier is None:
             todo.put((position, submission))
-        else:
-            results[position] = earlier
-            on_result(earlier)
+            continue
+        results[position] = earlier
+        if gradebook is not None:  # recorded when it was graded, unless that run kept no gradebook
+            try:
+                record(gradebook, earlier, digests[position], run)
+            except Exception as error:
+                failures.append(f"{submission.label}: {type(error).__name__}: {error}")
+        on_result(earlier)
+
+    def scores() -> str:
+        return scores_csv([results[p] for p in sorted(results) if results[p].counted], questions)
 
     def work(slot: int) -> None:
         try:
@@ -94,10 +122,10 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
                         position, submission = todo.get_nowait()
                     except queue.Empty:
                         return
-                    result = _grade_one(assignment, submission, engine, include_hidden, limits)
+                    result = _grade_one(assignment, submission, engine, include_hidden, limits, decided[position])
                     with lock:
                         results[position] = result
-                        for step in _outputs(result, position, submission):
+                        for step in _outputs(result, position):
                             try:  # each output on its own: one that fails costs no other
                                 step()
                             except Exception as error:
@@ -106,14 +134,13 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
             with lock:
                 lost_workers.append(f"grading worker {slot}: {type(error).__name__}: {error}")
 
-    def _outputs(result: SubmissionResult, position: int, submission: Submission) -> list[Callable[[], object]]:
+    def _outputs(result: SubmissionResult, position: int) -> list[Callable[[], object]]:
         steps: list[Callable[[], object]] = []
+        if gradebook is not None:  # first: a results.json on disk means its attempt is recorded
+            steps.append(lambda: record(gradebook, result, digests[position], run))
         if out_dir is not None:
-            steps.append(lambda: write_submission(out_dir, result, questions, digests[position], submission.source))
-            steps.append(lambda: write_atomic(out_dir / "scores.csv",
-                                              scores_csv([results[p] for p in sorted(results)], questions)))
-        if gradebook is not None:
-            steps.append(lambda: record(gradebook, result, digests[position]))
+            steps.append(lambda: write_submission(out_dir, result, questions, digests[position], result.source))
+            steps.append(lambda: write_atomic(out_dir / "scores.csv", scores()))
         return [*steps, lambda: on_result(result)]
 
     threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
@@ -123,13 +150,28 @@ def grade_batch(assignment: Assignment, paths: list[Path], out_dir: Path | None 
         thread.join()
     final = [results[p] for p in sorted(results)]
     if out_dir is not None:
-        write_atomic(out_dir / "scores.csv", scores_csv(final, questions))
+        write_atomic(out_dir / "scores.csv", scores())
+        if skipped:
+            write_atomic(out_dir / SKIPPED_FILE, skipped_csv(list(skipped)))
     missing = [submission.label for position, submission in enumerate(submissions) if position not in results]
     if missing:
         failures.append(f"not graded: {', '.join(missing)}" + "".join(f" ({lost})" for lost in lost_workers))
     if failures:
         raise BatchError("; ".join(one_line(failure, 500) for failure in failures))
     return final
+
+
+def _decided(assignment: Assignment, submission: Submission, policy: LatePolicy | None,
+             public_only: bool) -> SubmissionResult:
+    """What is known of a submission before grading it: who, when, which
+    attempt, its late penalty, and whether hidden tests run."""
+    found = submission.found
+    penalty = assess(policy or LatePolicy(), found.submitted_at, found.late_flag)
+    return SubmissionResult(submission.label, assignment.name, student=found.student,
+                            student_name=found.student_name, source=found.source,
+                            submitted_at=found.submitted_at.isoformat() if found.submitted_at else "",
+                            attempt=found.attempt, counted=found.counted, late_penalty=penalty.fraction,
+                            late_reason=penalty.reason, public_only=public_only)
 
 
 def _reserved_names(out_dir: Path | None, gradebook: Path | None) -> tuple[str, ...]:
@@ -152,13 +194,18 @@ def _reserved_names(out_dir: Path | None, gradebook: Path | None) -> tuple[str, 
     return tuple(sorted(names))
 
 
-def _grade_one(assignment: Assignment, submission: Submission, engine: Engine,
-               include_hidden: bool, limits: Limits | None) -> SubmissionResult:
-    try:
-        result = grade_notebook(assignment, submission.path, engine, include_hidden=include_hidden, limits=limits)
-    except Exception as error:  # a grader bug must not cost the other submissions their rows
+def _grade_one(assignment: Assignment, submission: Submission, engine: Engine, include_hidden: bool,
+               limits: Limits | None, decided: SubmissionResult) -> SubmissionResult:
+    if submission.path is None:
         result = zero_result(assignment, SubmissionResult(submission.label, assignment.name),
-                             f"internal grader error: {type(error).__name__}: {error}", include_hidden)
-        engine.close()
-    result.submission = submission.label
-    return result
+                             submission.found.problem or "the file could not be read", include_hidden)
+    else:
+        try:
+            result = grade_notebook(assignment, submission.path, engine, include_hidden=include_hidden,
+                                    limits=limits)
+        except Exception as error:  # a grader bug must not cost the other submissions their rows
+            result = zero_result(assignment, SubmissionResult(submission.label, assignment.name),
+                                 f"internal grader error: {type(error).__name__}: {error}", include_hidden)
+            engine.close()
+    graded = {"cases": result.cases, "error": result.error, "notes": result.notes, "seconds": result.seconds}
+    return dataclasses.replace(decided, **graded)
