@@ -1,7 +1,7 @@
 """The student release of an assignment: what a student downloads.
 
-A bundle is a folder with the student notebook, its ``public_tests.py`` and a
-short README, made from ``assignments/<name>/`` alone: nothing is read from
+A bundle is a folder with the student notebook, its ``public_tests.py`` (and
+``contract.json`` where the assignment has one) and a short README, made from ``assignments/<name>/`` alone: nothing is read from
 ``solutions/``. With the package installed (``pip install autograder``, no
 course folder), the notebook's first cell, ``Checker("<name>")``, finds the
 public tests next to the notebook (``selfcheck``), so ``check()`` works.
@@ -25,6 +25,7 @@ from autograder.outputs.files import write_atomic
 from autograder.spec import function_source
 
 BUNDLE_FILES = ("{name}.ipynb", "public_tests.py")
+OPTIONAL_FILES = ("contract.json",)  # the contract, where public_tests.py leaves it to the master notebook
 INSTALL = "pip install autograder"
 _README = """\
 {name}: how to work on it
@@ -64,6 +65,7 @@ def release(name: str, out: Path, root: Path | None = None, install: str = INSTA
     missing = [path.name for path in sources if not path.is_file()]
     if missing:
         raise ReleaseError(f"cannot release {name}: {', '.join(missing)} missing in {folder}")
+    sources += [folder / extra for extra in OPTIONAL_FILES if (folder / extra).is_file()]
     _refuse_solution_imports(sources[1])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
