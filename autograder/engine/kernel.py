@@ -58,8 +58,8 @@ def __autograder_setup__(mark, memory_mb, file_mb):
     import base64, json, resource, signal, sys, types
     import numpy, matplotlib.pyplot  # loaded before the memory limit, as in the sandbox's zygote
     from autograder.engine import protocol
-    from autograder.engine.student_code import (CappedWriter, CellTimeout, Watch, answer_call, called_stuck,
-                                                describe_error, names_of, stop_stuck)
+    from autograder.engine.hangs import CellTimeout, Watch, called_stuck, names_of, stop_stuck
+    from autograder.engine.student_code import CappedWriter, answer_call, describe_error
 
     shell = get_ipython()
     out = sys.stdout
@@ -291,7 +291,7 @@ class KernelRun:
 
         Returns the reply's content, the grader's marks by tag and how many
         characters the code printed. The time limits are the kernel side's
-        (``student_code.Watch``, as in the sandbox); a kernel that has not
+        (``hangs.Watch``, as in the sandbox); a kernel that has not
         answered after ``timeout`` seconds ignored them and is killed, as the
         sandbox kills its process: ProcessLost("timeout"). A kernel that dies
         or asks to exit: ProcessLost("ended")."""

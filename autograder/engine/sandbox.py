@@ -102,7 +102,7 @@ def namespaces_possible() -> bool:
 
 
 def expected_seals() -> str:
-    """What the zygote must manage to seal, or refuse to start (child.SEAL_ENV)."""
+    """What the zygote must manage to seal, or refuse to start (sealing.SEAL_ENV)."""
     found = []
     if sys.platform == "linux" and not seccomp.unavailable_reason():
         found.append("seccomp")

@@ -1,7 +1,7 @@
 """Turn notebook cell source into plain Python, the way IPython would.
 
 Magics and shell escapes become calls on ``get_ipython()``, which the grader's
-child process answers with a stand-in (``student_code.Shell``). The cell of a
+child process answers with a stand-in (``magics.Shell``). The cell of a
 magic that runs it as Python (``%%time``, ``%%timeit``, ``%%prun``,
 ``%%capture``) is handed over transformed too, as IPython would transform it
 before running it: the stand-in runs plain Python only.
