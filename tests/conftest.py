@@ -18,6 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_LIMITS = Limits(cell_timeout=1.0, call_timeout=1.0, total_timeout=60.0)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes a minute or more (real Jupyter kernels, fresh virtual "
+                                       "environments, batches of hundreds); deselect with -m 'not slow'")
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
