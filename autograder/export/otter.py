@@ -176,7 +176,10 @@ def _body_start(node: ast.FunctionDef) -> int:
     first = node.body[0]
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         return first.end_lineno
-    return first.lineno - 1
+    # no docstring: everything after the signature, comments above the first statement included
+    signature = [node.args, *([node.returns] if node.returns else [])]
+    return max([node.lineno] + [part.end_lineno for tree in signature for part in ast.walk(tree)
+                                if getattr(part, "end_lineno", None)])
 
 
 def _indent_of(lines: list[str]) -> str:
