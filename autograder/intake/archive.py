@@ -101,6 +101,8 @@ def _member(opened: zipfile.ZipFile, info: zipfile.ZipInfo, prefix: PurePosixPat
     if not wanted(shown) and not shown.suffix.lower() == ".zip":
         return [member]
     problem = _refusal(info, relative)
+    if not problem and shown.suffix.lower() == ".zip" and depth >= MAX_DEPTH:
+        problem = "refused: an archive inside an archive inside an archive"
     if problem:
         member.problem = problem
         return [member]
@@ -122,9 +124,6 @@ def _member(opened: zipfile.ZipFile, info: zipfile.ZipInfo, prefix: PurePosixPat
         return [member]
     if shown.suffix.lower() != ".zip":
         member.path = target
-        return [member]
-    if depth >= MAX_DEPTH:
-        member.problem = "refused: an archive inside an archive inside an archive"
         return [member]
     try:
         return _extract(target, shown.with_suffix(""), scratch, wanted, budget, depth + 1)
