@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from autograder.engine.session import Engine, Limits, ProcessLost, Run
 from autograder.notebook.read import CodeCell
+from autograder.notebook.relevance import unneeded_cells
 from autograder.notebook.transform import to_python
 
 # Each replay runs every earlier cell again. Five cells that end the process
@@ -26,14 +27,18 @@ STATUSES = ("ok", "error", "syntax", "timeout")  # what a cell's process may rep
 @dataclass
 class CellReport:
     index: int
-    status: str  # ok, error, syntax, timeout, killed, skipped
+    status: str  # ok, error, syntax, timeout, killed, skipped, unneeded (nothing graded depends on it)
     message: str = ""
 
 
 def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
                      contract: frozenset[str] = frozenset()) -> tuple[Run, list[CellReport]]:
-    """Run every cell; ``contract`` is the names the grader may use in its messages."""
+    """Run every cell that grading ``contract`` (the graded names) may depend on
+    (``relevance``); every cell when ``contract`` is empty or the engine's
+    ``run_all_cells`` is set."""
     python = [(cell.index, to_python(cell.source)) for cell in cells]
+    run_all = getattr(engine, "run_all_cells", False) or not contract
+    unneeded = frozenset() if run_all else unneeded_cells(python, contract)
     lost: dict[int, CellReport] = {}
     started: float | None = None  # one total time limit for the submission, whatever is replayed
     stop: int | None = None  # with no replay left: the position of the last cell that ended the process
@@ -48,6 +53,9 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
         run.started = started
         reports: list[CellReport] = []
         for position, (index, source) in enumerate(python):
+            if index in unneeded:
+                reports.append(CellReport(index, "unneeded"))
+                continue
             if index in lost:
                 reports.append(lost[index])
                 continue
