@@ -35,6 +35,8 @@ from autograder.scoring.batch import BatchError, grade_batch
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook
 from autograder.scoring.validate import validate_assignment
+from autograder.notebook.assign import assign as assign_files
+from autograder.notebook.master import MasterError
 
 console = Console()
 DEMO_LIMITS = Limits(cell_timeout=2.0, call_timeout=2.0)  # the demo's hanging sample need not wait 10 s
@@ -163,6 +165,17 @@ def report(source: Path, out_file: Path, assignment: str | None) -> None:
         raise click.ClickException(terminal_text(error)) from None
     write_report(name, records, out_file)
     console.print(f"Wrote the report of {len(records)} submissions to {markup_text(out_file)}.")
+
+
+@main.command()
+@click.argument("assignment")
+def assign(assignment: str) -> None:
+    """Write the student notebook and contract.json of an assignment from its master notebook."""
+    try:
+        paths = assign_files(assignment, _root())
+    except MasterError as error:
+        raise click.ClickException(terminal_text(error)) from None
+    console.print(f"Wrote {', '.join(markup_text(path) for path in paths)}.")
 
 
 @main.command()

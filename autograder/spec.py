@@ -11,17 +11,31 @@ the spec only names them and their tolerances.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import ast
+import builtins
+import copy as copy_module
+import functools
+import hashlib
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Fixed:
-    """Inputs written out in full (for example the lecture's data)."""
+    """Inputs written out in full (for example the lecture's data), in call
+    order: ``Fixed((X, y, theta))``, or named, ``Fixed(X=X, y=y, theta=theta)``
+    (a Program in the case needs the names)."""
 
     values: tuple
+    names: tuple[str, ...]
+
+    def __init__(self, values: tuple | None = None, /, **named):
+        if values is not None and named:
+            raise ValueError("Fixed takes a tuple of values or named values, not both")
+        object.__setattr__(self, "values", tuple(named.values()) if values is None else tuple(values))
+        object.__setattr__(self, "names", tuple(named))
 
     def make(self) -> tuple:
         return _copy_tree(self.values)
@@ -29,13 +43,27 @@ class Fixed:
 
 @dataclass(frozen=True)
 class Seeded:
-    """Inputs drawn from ``make(rng)`` with a generator seeded by ``seed``."""
+    """Inputs drawn by ``make_from(rng)``, in call order, from a generator
+    seeded by ``seed``. Without a seed, the question and case name give one
+    when the case is loaded (``merge_questions``), so renaming or moving a
+    case changes its inputs and adding one changes no other. ``names`` name
+    the inputs for a Program in the case."""
 
-    seed: int
     make_from: Callable[[np.random.Generator], tuple]
+    names: tuple[str, ...] = ()
+    seed: int | None = None
 
     def make(self) -> tuple:
+        if self.seed is None:
+            raise ValueError("a Seeded input without a seed: load its case with merge_questions")
         return tuple(self.make_from(np.random.default_rng(self.seed)))
+
+
+def stable_seed(question: str, case: str) -> int:
+    """A seed made from the question and case name: the same on every machine
+    and Python run (unlike ``hash()``), 0 <= seed < 2**63."""
+    digest = hashlib.sha256(f"{question}\n{case}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def _copy_tree(value: Any) -> Any:
@@ -53,9 +81,14 @@ def _copy_tree(value: Any) -> Any:
 @dataclass(frozen=True)
 class Program:
     """A composition of contract functions, run the same way on the student's
-    functions and on the reference: ``fn(m, *inputs)`` where ``m`` exposes the
-    contract functions as attributes. ``text`` is what the student is shown,
-    e.g. ``"compute_gradient(X, predict(X, theta), y)"``.
+    functions and on the reference. ``text`` is what the student is shown and,
+    without ``fn``, what runs: a Python expression such as
+    ``"compute_gradient(X, predict(X, theta), y)"``, evaluated with the case's
+    inputs bound to their names (``Fixed(X=...)``, ``Seeded(..., names=...)``),
+    ``np`` for NumPy and every other name a contract function of the
+    implementation being run. ``fn(m, *inputs)`` (``m`` exposes the contract
+    functions as attributes) is for what one expression cannot say; then
+    ``text`` only describes it.
 
     When grading, only the question's own function comes from the student and
     every other contract function from the reference (CURRICULUM: "each
@@ -65,8 +98,43 @@ class Program:
     ``mlp_backward``)."""
 
     text: str
-    fn: Callable[..., Any]
+    fn: Callable[..., Any] | None = field(default=None, compare=False)
     together: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # the inputs' names, bound from the case (text Programs)
+
+    def __post_init__(self):
+        if self.fn is None:
+            object.__setattr__(self, "fn", self._evaluate)
+            self.free_names  # a text that is not an expression fails here, when the tests are loaded
+
+    @property
+    def free_names(self) -> set[str]:
+        """Names the text uses that it does not bind itself (inputs and contract functions)."""
+        try:
+            tree = ast.parse(self.text, mode="eval")
+        except SyntaxError as error:
+            raise ValueError(f"Program {self.text!r} is not a Python expression ({error.msg}); "
+                             "give fn= to run something else") from None
+        loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.Lambda) for a in n.args.args}
+        return loaded - bound - {"np"} - set(dir(builtins))
+
+    def bound(self, names: Sequence[str]) -> "Program":
+        """This Program with its inputs named ``names`` (a text Program's inputs come by position)."""
+        return Program(self.text, None, self.together, tuple(names))
+
+    def _evaluate(self, m, *inputs):
+        if len(inputs) != len(self.names):
+            raise ValueError(f"Program {self.text!r} got {len(inputs)} inputs for names {self.names}")
+        scope = {"np": np, **{name: getattr(m, name) for name in self.free_names - set(self.names)}}
+        scope.update(zip(self.names, inputs))
+        return eval(_compiled(self.text), scope)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(text: str):
+    return compile(text, "<program>", "eval")
 
 
 Call = str | Program
@@ -82,9 +150,55 @@ class Case:
     points: float = 1.0
     hidden: bool = False
 
+    def __post_init__(self):
+        object.__setattr__(self, "check", _bind_programs(self.check, getattr(self.inputs, "names", ()), self.name))
+
     @property
     def visibility(self) -> str:
         return "hidden" if self.hidden else "visible"
+
+
+def programs_in(check) -> list[Program]:
+    """Every Program a check (or checks nested in it) runs."""
+    found = []
+    for value in _parts(check):
+        if isinstance(value, Program):
+            found.append(value)
+        elif hasattr(value, "run"):
+            found += programs_in(value)
+    return found
+
+
+def _parts(check) -> list:
+    values = []
+    for value in (vars(check).values() if hasattr(check, "__dict__") else ()):
+        values += list(value) if isinstance(value, (tuple, list)) else [value]
+    return values
+
+
+def _bind_programs(check, names: tuple[str, ...], case: str):
+    """A copy of ``check`` whose text Programs know the case's input names."""
+    def bind(value):
+        if isinstance(value, Program):
+            if value.fn != value._evaluate or value.names:
+                return value
+            if not names:
+                raise ValueError(f"case {case!r}: the Program {value.text!r} needs named inputs: "
+                                 "Fixed(X=..., ...) or Seeded(..., names=(...))")
+            return value.bound(names)
+        if isinstance(value, (tuple, list)):
+            return type(value)(bind(v) for v in value)
+        return _bind_programs(value, names, case) if hasattr(value, "run") else value
+
+    if not hasattr(check, "__dict__"):
+        return check
+    changed = {key: bind(value) for key, value in vars(check).items()}
+    if all(changed[key] is value for key, value in vars(check).items()):
+        return check
+    copy = copy_module.copy(check)
+    for key, value in changed.items():
+        object.__setattr__(copy, key, value)
+    return copy
 
 
 @dataclass(frozen=True)
@@ -99,18 +213,51 @@ class Question:
         return sum(case.points for case in self.cases)
 
 
+class MistakeDrift(ValueError):
+    """A mistake's edit no longer fits the reference function it edits."""
+
+
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer: replacing ``function`` in a correct notebook by
-    ``source`` must lose points on the question ``targets``, and may lose
-    points only where the rule of CURRICULUM allows (see
-    ``scoring.isolation``) or where ``may_also_cost`` says, with a reason."""
+    """A typical wrong answer in ``function``: replacing it in a correct
+    notebook must lose points on the question ``targets``, and may lose points
+    only where the rule of CURRICULUM allows (see ``scoring.isolation``) or
+    where ``may_also_cost`` says, with a reason.
+
+    The wrong function is either an edit of the reference function (the text
+    ``replaces``, which must occur in it exactly once, replaced by ``by``) or
+    written out whole (``whole``). ``reference`` is the reference function's
+    source, bound when the assignment is loaded."""
 
     name: str
     function: str
-    source: str
     targets: str
     may_also_cost: tuple[str, ...] = ()
+    whole: str | None = None
+    replaces: str | None = None
+    by: str = ""
+    reference: str | None = field(default=None, repr=False)
+
+    def drift(self) -> str | None:
+        """Why the edit cannot be made on the reference (None if it can, or if it is a whole function)."""
+        if self.whole is not None:
+            return None
+        if self.reference is None:
+            return f"no reference function {self.function} to edit"
+        found = self.reference.count(self.replaces)
+        if found != 1:
+            return (f"the text {self.replaces!r} occurs {found} times in the reference {self.function}, "
+                    "not exactly once")
+        return None
+
+    @property
+    def source(self) -> str:
+        """The wrong function's source. Raises MistakeDrift if the edit does not fit the reference."""
+        if self.whole is not None:
+            return self.whole
+        if problem := self.drift():
+            raise MistakeDrift(f"mistake {self.name!r}: {problem}")
+        return self.reference.replace(self.replaces, self.by)
 
 
 @dataclass
@@ -148,40 +295,68 @@ class Assignment:
 
 def merge_questions(*case_lists: Sequence[tuple[str, Case]], order: Sequence[str]) -> list[Question]:
     """Group (question name, case) pairs from several files into questions in
-    contract order. Public and hidden cases usually live in different files."""
+    contract order. Public and hidden cases usually live in different files.
+    A Seeded input without a seed gets ``stable_seed(question, case name)``.
+
+    Raises ValueError for a case of an unknown question, two cases of one
+    question with the same name (results and expected values are kept by
+    name), or a text Program naming neither an input nor a contract function."""
     grouped: dict[str, list[Case]] = {name: [] for name in order}
     for pairs in case_lists:
         for question, case in pairs:
             if question not in grouped:
-                raise KeyError(f"case {case.name!r} names unknown question {question!r}")
+                raise ValueError(f"case {case.name!r} names unknown question {question!r}")
+            if any(other.name == case.name for other in grouped[question]):
+                raise ValueError(f"{question}: two cases are named {case.name!r}; give each case its own name")
+            for program in programs_in(case.check):
+                unknown = sorted(program.free_names - set(program.names) - set(order)) if program.names else []
+                if unknown:
+                    raise ValueError(f"{question}: case {case.name!r}: the Program {program.text!r} uses "
+                                     f"{', '.join(unknown)}, neither an input nor a contract function")
+            if isinstance(case.inputs, Seeded) and case.inputs.seed is None:
+                case = replace(case, inputs=replace(case.inputs, seed=stable_seed(question, case.name)))
             grouped[question].append(case)
     return [Question(name, tuple(cases)) for name, cases in grouped.items() if cases]
 
 
 class MistakeLibrary(list):
-    """Collects typical wrong answers written as real functions:
+    """Collects typical wrong answers. Most are small edits of the reference
+    function, checked against it when validated::
 
         MISTAKES = MistakeLibrary()
+        MISTAKES.edit("missing 1/N", "compute_gradient", " / X.shape[0]", "")
 
-        @MISTAKES.add("missing 1/N")
+    A wrong answer no edit can say is written out as a real function, whose
+    source (without the decorator) replaces the correct one::
+
+        @MISTAKES.add("gradient hard-coded to the lecture's numbers")
         def compute_gradient(X, y_hat, y):
-            return X.T @ (y_hat - y)
+            return np.array([0.2702, 0.2431, -0.0195])
 
-    The function's source (without the decorator) replaces the correct one in
-    a reference-filled notebook; ``targets`` defaults to the function's name.
+    ``targets`` defaults to the function's name.
     """
+
+    def edit(self, name: str, function: str, replaces: str, by: str, *, targets: str | None = None,
+             may_also_cost: tuple[str, ...] = ()) -> None:
+        """The reference ``function`` with the text ``replaces`` (exactly once in it) replaced by ``by``."""
+        self.append(Mistake(name, function, targets or function, tuple(may_also_cost), replaces=replaces, by=by))
 
     def add(self, name: str, targets: str | None = None, may_also_cost: tuple[str, ...] = ()):
         def register(function):
-            self.append(Mistake(name, function.__name__, function_source(function), targets or function.__name__,
-                                tuple(may_also_cost)))
+            self.append(Mistake(name, function.__name__, targets or function.__name__, tuple(may_also_cost),
+                                whole=function_source(function)))
             return function
 
         return register
 
     def add_source(self, name: str, function: str, source: str) -> None:
         """A mistake no function can hold: a cell that does not even compile."""
-        self.append(Mistake(name, function, source, function))
+        self.append(Mistake(name, function, function, whole=source))
+
+    def bound(self, reference: dict[str, Callable] | None) -> list[Mistake]:
+        """The mistakes, each edit knowing the source of the reference function it edits."""
+        return [replace(m, reference=function_source(reference[m.function]))
+                if m.whole is None and reference and m.function in reference else m for m in self]
 
 
 def function_source(function) -> str:

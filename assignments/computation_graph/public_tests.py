@@ -15,16 +15,8 @@ from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Satisfies
 from autograder.engine.protocol import Code
 from autograder.spec import Case, Fixed, Program
 
-CONTRACT = {
-    "forward": ("a", "b", "c"),
-    "backward": ("a", "b", "c"),
-    "forward_difference": ("f", "x", "h"),
-    "central_difference": ("f", "x", "h"),
-    "difference_errors": ("f", "df", "x", "hs"),
-    "logistic_gradients_loop": ("X", "y", "w", "b"),
-    "logistic_gradients_vectorized": ("X", "y", "w", "b"),
-    "gradient_descent": ("X", "y", "w", "b", "lr", "eps", "max_iters"),
-}
+# The contract (function names and argument order) is read from the master notebook's code:
+# contract.json, written by `autograder assign`.
 
 # The names of the elements of tuple results, as the contract writes them.
 RETURNS = {

@@ -55,10 +55,4 @@ def mistaken_notebook(assignment: Assignment, student_notebook: Path, mistake: M
     return replace_functions(filled, {mistake.function: mistake.source})
 
 
-def defined_functions(source: str) -> list[str]:
-    try:
-        return [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
-    except SyntaxError:
-        return []
-
 

@@ -3,7 +3,8 @@ marks, the untouched notebook earns zero without breaking the grader, every
 known mistake loses points on the question it targets and on no question
 the rule "each question is scored on its own function" protects from it, and
 every test case is shown to fail on at least one known mistake (a check
-nothing fails proves nothing)."""
+nothing fails proves nothing). A mistake written as an edit must find the text
+it replaces in the reference function exactly once, so it cannot drift from it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from autograder.course import notebook_path
 from autograder.engine.calls import CallResult, ReferenceCaller
 from autograder.scoring.grade import grade_cases
 from autograder.engine.session import Engine
-from autograder.notebook.build import filled_notebook, mistaken_notebook
+from autograder.engine.inprocess import InProcessCaller
+from autograder.notebook.build import filled_notebook, mistaken_notebook, reference_sources
+from autograder.scoring.results import SubmissionResult
 from autograder.scoring.isolation import questions_that_may_lose
 from autograder.scoring.submission import grade_notebook
 from autograder.spec import Assignment
@@ -57,6 +60,9 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
                                 len(assignment.mistakes) >= MIN_MISTAKES, f"{len(assignment.mistakes)} mistakes"))
         caught: set[tuple[str, str]] = set()
         for number, mistake in enumerate(assignment.mistakes, start=1):
+            if drift := mistake.drift():
+                verdicts.append(Verdict(f"mistake '{mistake.name}' is an edit of the reference", False, drift))
+                continue
             result = grade(mistaken_notebook(assignment, student, mistake), f"mistake-{number}")
             caught |= {(c.question, c.name) for c in result.cases if not c.passed}
             verdicts.append(mistake_verdict(assignment, mistake, result))
@@ -68,6 +74,57 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
         verdicts.append(Verdict("every test case fails on at least one known mistake", not never,
                                 f"{len(never)} never fail: " + "; ".join(never[:6]) if never else "all do"))
     return verdicts
+
+
+def validate_in_process(assignment: Assignment, call_timeout: float = 2.0) -> list[Verdict]:
+    """What ``validate_assignment`` proves of the reference and the mistakes,
+    with the functions called in this process instead of a sandboxed notebook
+    (for tests where the sandbox is not what is tested): the reference earns
+    full marks, its stubs nothing, every mistake costs only where allowed, a
+    constant answer earns nothing and every case fails on some mistake. A
+    function that hangs is stopped after ``call_timeout`` seconds."""
+    sources = reference_sources(assignment)
+    reference = grade_sources(assignment, sources, call_timeout)
+    failing = [f"{c.question}: {c.name}" for c in reference.cases if not c.passed]
+    verdicts = [Verdict("the reference earns full marks", not failing and reference.total > 0,
+                        f"{len(failing)} cases fail: " + "; ".join(failing[:3]) if failing else "all pass")]
+    stubs = {name: f"def {name}({', '.join(args)}):\n    raise NotImplementedError\n"
+             for name, args in assignment.contract.items()}
+    nothing = grade_sources(assignment, stubs, call_timeout)
+    verdicts.append(Verdict("stubs earn nothing", nothing.total == 0, f"{nothing.total:g}/{nothing.possible:g}"))
+    caught: set[tuple[str, str]] = set()
+    for mistake in assignment.mistakes:
+        if drift := mistake.drift():
+            verdicts.append(Verdict(f"mistake '{mistake.name}' is an edit of the reference", False, drift))
+            continue
+        result = grade_sources(assignment, {**sources, mistake.function: mistake.source}, call_timeout)
+        caught |= {(c.question, c.name) for c in result.cases if not c.passed}
+        verdicts.append(mistake_verdict(assignment, mistake, result))
+    free = points_for_nothing(assignment)
+    verdicts.append(Verdict("a zero or constant answer of the right shape earns nothing", not free,
+                            "; ".join(free[:6]) or "none does"))
+    never = [f"{q.name}: {case.name}" for q in assignment.questions for case in q.cases
+             if (q.name, case.name) not in caught]
+    verdicts.append(Verdict("every test case fails on at least one known mistake", not never,
+                            "; ".join(never[:6]) or "all do"))
+    return verdicts
+
+
+def grade_sources(assignment: Assignment, sources: dict[str, str], call_timeout: float = 2.0) -> SubmissionResult:
+    """Grade the functions defined by ``sources`` (name -> source, run in one
+    namespace after ``import numpy as np``, as cells of a notebook) in this
+    process. A source that does not compile defines nothing, as its cell would."""
+    namespace: dict = {}
+    exec("import numpy as np", namespace)
+    for source in sources.values():
+        try:
+            code = compile(source, "<cell>", "exec")
+        except SyntaxError:
+            continue
+        exec(code, namespace)
+    caller = InProcessCaller(namespace, call_timeout=call_timeout, stop_stuck=True)
+    cases = grade_cases(assignment, caller, source_of=sources.get)
+    return SubmissionResult(submission="in-process", assignment=assignment.name, cases=cases)
 
 
 def mistake_verdict(assignment: Assignment, mistake, result) -> Verdict:

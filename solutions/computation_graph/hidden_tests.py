@@ -74,47 +74,44 @@ def early_stopping_problem(rng, m, n, lr, stop_at):
 def cases():
     out = []
     for i in range(3):
-        s = 300 + i
         make = lambda r: scalars(r)  # noqa: E731
         out += [
-            ("forward", Case(f"forward at seeded a, b, c (#{i + 1})", Seeded(s, make), Matches("forward"),
+            ("forward", Case(f"forward at seeded a, b, c (#{i + 1})", Seeded(make), Matches("forward"),
                              hidden=True)),
-            ("backward", Case(f"backward at seeded a, b, c (#{i + 1})", Seeded(s, make), Matches("backward"),
+            ("backward", Case(f"backward at seeded a, b, c (#{i + 1})", Seeded(make), Matches("backward"),
                               hidden=True)),
         ]
         out += [("backward", Case(f"dJ/d{name} agrees with central differences of forward (#{i + 1})",
-                                  Seeded(s, make),
+                                  Seeded(make),
                                   DerivativeAgrees("backward", J_OF, wrt=index, pick=lambda r, k=index: r[k],
                                                    label=f"dJ/d{name} = backward(a, b, c)[{index}]"),
                                   hidden=True))
                 for index, name in enumerate("abc")]
 
     for i in range(4):
-        s = 400 + i
         one_step = lambda r: _without_derivative(*smooth_function(r), float(step_sizes(r, 1)[0]))  # noqa: E731
         with_sizes = lambda r, count=3 + 4 * i: (*smooth_function(r), step_sizes(r, count))  # noqa: E731
         out += [
-            ("forward_difference", Case(f"forward_difference of a seeded smooth f (#{i + 1})", Seeded(s, one_step),
+            ("forward_difference", Case(f"forward_difference of a seeded smooth f (#{i + 1})", Seeded(one_step),
                                         Matches("forward_difference", rtol=1e-6), hidden=True)),
-            ("central_difference", Case(f"central_difference of a seeded smooth f (#{i + 1})", Seeded(s, one_step),
+            ("central_difference", Case(f"central_difference of a seeded smooth f (#{i + 1})", Seeded(one_step),
                                         Matches("central_difference", rtol=1e-6), hidden=True)),
             ("difference_errors", Case(f"difference_errors with {3 + 4 * i} step sizes (#{i + 1})",
-                                       Seeded(s, with_sizes), Matches("difference_errors", rtol=1e-5, atol=1e-10),
+                                       Seeded(with_sizes), Matches("difference_errors", rtol=1e-5, atol=1e-10),
                                        hidden=True)),
         ]
 
     for i, (m, n) in enumerate(SIZES):
-        s = 500 + i
         make = lambda r, m=m, n=n: logistic_problem(r, m, n)  # noqa: E731
         for name in ("logistic_gradients_loop", "logistic_gradients_vectorized"):
-            out.append((name, Case(f"{name}, M={m}, N={n}", Seeded(s, make), Matches(name, rtol=1e-7), hidden=True)))
+            out.append((name, Case(f"{name}, M={m}, N={n}", Seeded(make), Matches(name, rtol=1e-7), hidden=True)))
     for name in ("logistic_gradients_loop", "logistic_gradients_vectorized"):
-        for s, (m, n) in ((601, (9, 3)), (602, (30, 5))):
+        for m, n in ((9, 3), (30, 5)):
             make = lambda r, m=m, n=n: logistic_problem(r, m, n)  # noqa: E731
             out += [
-                (name, Case(f"dw agrees with central differences of the mean BCE, M={m}, N={n}", Seeded(s, make),
+                (name, Case(f"dw agrees with central differences of the mean BCE, M={m}, N={n}", Seeded(make),
                             DerivativeAgrees(name, MEAN_BCE, wrt=2, pick=lambda r: r[0], label="dw"), hidden=True)),
-                (name, Case(f"db agrees with central differences of the mean BCE, M={m}, N={n}", Seeded(s, make),
+                (name, Case(f"db agrees with central differences of the mean BCE, M={m}, N={n}", Seeded(make),
                             DerivativeAgrees(name, MEAN_BCE, wrt=3, pick=lambda r: r[1], label="db"), hidden=True)),
             ]
 
@@ -122,7 +119,7 @@ def cases():
     # case is hidden (the notebook states the rule). Right values are required too: a stub has no loop either.
     out.append(("logistic_gradients_vectorized",
                 Case("no Python loop: no for, while, comprehension, map or np.vectorize",
-                     Seeded(530, lambda r: logistic_problem(r, 12, 3)),
+                     Seeded(lambda r: logistic_problem(r, 12, 3)),
                      AllOf(Matches("logistic_gradients_vectorized", rtol=1e-7),
                            Vectorized("logistic_gradients_vectorized")),
                      points=2.0, hidden=True)))
@@ -131,15 +128,15 @@ def cases():
     for i, (max_iters, (m, n), lr) in enumerate(runs):
         make = lambda r, m=m, n=n, lr=lr, k=max_iters: (*logistic_problem(r, m, n), lr, 0.0, k)  # noqa: E731
         out.append(("gradient_descent", Case(f"gradient_descent, eps = 0, max_iters={max_iters}, M={m}, N={n}",
-                                             Seeded(700 + i, make), Matches("gradient_descent", rtol=1e-6),
+                                             Seeded(make), Matches("gradient_descent", rtol=1e-6),
                                              hidden=True)))
     for i, (stop_at, (m, n)) in enumerate([(1, (8, 2)), (6, (30, 3))]):
         make = lambda r, m=m, n=n, k=stop_at: early_stopping_problem(r, m, n, 0.5, k)  # noqa: E731
         out.append(("gradient_descent", Case(f"gradient_descent stops once the loss is <= eps, M={m}, N={n}",
-                                             Seeded(710 + i, make), Matches("gradient_descent", rtol=1e-6),
+                                             Seeded(make), Matches("gradient_descent", rtol=1e-6),
                                              hidden=True)))
     out.append(("gradient_descent", Case("gradient_descent leaves its inputs unchanged",
-                                         Seeded(720, lambda r: (*logistic_problem(r, 10, 3), 0.2, 0.0, 4)),
+                                         Seeded(lambda r: (*logistic_problem(r, 10, 3), 0.2, 0.0, 4)),
                                          AllOf(Matches("gradient_descent", rtol=1e-6), Pure("gradient_descent")),
                                          hidden=True)))
     return out

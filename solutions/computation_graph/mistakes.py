@@ -7,12 +7,9 @@ from autograder.spec import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 
-
-@MISTAKES.add("J = 2a + bc: the factor 2 applied to a only")
-def forward(a, b, c):
-    u = b * c
-    v = a + u
-    return u, v, 2 * a + u
+MISTAKES.edit('J = 2a + bc: the factor 2 applied to a only', 'forward',
+              '    J = 2 * v\n    return u, v, J',
+              '    return u, v, 2 * a + u')
 
 
 @MISTAKES.add("chain rule crossed: dJ/db = 2b and dJ/dc = 2c")
@@ -24,23 +21,15 @@ def backward(a, b, c):
 def backward(a, b, c):  # noqa: F811
     return 1.0, c, b
 
+MISTAKES.edit('forward difference divided by 2h', 'forward_difference',
+              '    return float((f(x + h) - f(x)) / h)',
+              '    return float((f(x + h) - f(x)) / (2 * h))')
 
-@MISTAKES.add("forward difference divided by 2h")
-def forward_difference(f, x, h):
-    return float((f(x + h) - f(x)) / (2 * h))
+MISTAKES.edit('central difference divided by h instead of 2h', 'central_difference', '(2 * h)', 'h')
 
-
-@MISTAKES.add("central difference divided by h instead of 2h")
-def central_difference(f, x, h):
-    return float((f(x + h) - f(x - h)) / h)
-
-
-@MISTAKES.add("errors not absolute: approximation - df(x) keeps its sign")
-def difference_errors(f, df, x, hs):
-    exact = df(x)
-    forward_errors = np.array([forward_difference(f, x, h) - exact for h in hs], dtype=float)
-    central_errors = np.array([central_difference(f, x, h) - exact for h in hs], dtype=float)
-    return forward_errors, central_errors
+MISTAKES.edit('errors not absolute: approximation - df(x) keeps its sign', 'difference_errors',
+              '    forward_errors = np.array([abs(forward_difference(f, x, h) - exact) for h in hs], dtype=float)\n    central_errors = np.array([abs(central_difference(f, x, h) - exact) for h in hs], dtype=float)',
+              '    forward_errors = np.array([forward_difference(f, x, h) - exact for h in hs], dtype=float)\n    central_errors = np.array([central_difference(f, x, h) - exact for h in hs], dtype=float)')
 
 
 @MISTAKES.add("returns the approximations instead of their errors")
@@ -208,13 +197,9 @@ def gradient_descent(X, y, w, b, lr, eps, max_iters):  # noqa: F811
         b = b - lr * db
     return w, b, np.array(losses)
 
-
-@MISTAKES.add("forward returns (J, v, u): the graph's values in reverse order")
-def forward(a, b, c):  # noqa: F811
-    u = b * c
-    v = a + u
-    J = 2 * v
-    return J, v, u
+MISTAKES.edit("forward returns (J, v, u): the graph's values in reverse order", 'forward',
+              '    return u, v, J',
+              '    return J, v, u')
 
 
 @MISTAKES.add("dw accumulated in an np.zeros(N, dtype=np.float32) array, not the contract's float64")

@@ -8,6 +8,7 @@ from autograder.checks.kinds import DerivativeAgrees, Matches, Pure, Stable
 from autograder.spec import Case, Program, Seeded
 
 SIZES = [(5, 2), (17, 4), (64, 7)]  # (N, d)
+DESIGN = ("X", "y", "theta")  # the names of what design() returns
 
 
 def design(rng, n, d):
@@ -18,60 +19,54 @@ def design(rng, n, d):
     return X, y, theta
 
 
-def seeded(seed, make):
-    return Seeded(seed, make)
-
-
 def cases():
     out = []
     for i, (n, d) in enumerate(SIZES):
-        s = 100 + i
         out += [
-            ("sigmoid", Case(f"sigmoid on a ({n}, {d}) array", seeded(s, lambda r, n=n, d=d: (r.normal(scale=4, size=(n, d)),)),
+            ("sigmoid", Case(f"sigmoid on a ({n}, {d}) array", Seeded(lambda r, n=n, d=d: (r.normal(scale=4, size=(n, d)),)),
                              Matches("sigmoid"), hidden=True)),
-            ("predict", Case(f"predict, N={n}, d={d}", seeded(s, lambda r, n=n, d=d: design(r, n, d)[::2]),
+            ("predict", Case(f"predict, N={n}, d={d}", Seeded(lambda r, n=n, d=d: design(r, n, d)[::2]),
                              Matches("predict"), hidden=True)),
-            ("bce_loss", Case(f"bce_loss, N={n}", seeded(s, lambda r, n=n: (r.uniform(0.01, 0.99, n), (r.random(n) < .5) * 1.0)),
+            ("bce_loss", Case(f"bce_loss, N={n}", Seeded(lambda r, n=n: (r.uniform(0.01, 0.99, n), (r.random(n) < .5) * 1.0)),
                               Matches("bce_loss"), hidden=True)),
             ("compute_gradient", Case(f"compute_gradient, N={n}, d={d}",
-                                      seeded(s, lambda r, n=n, d=d: _grad_inputs(r, n, d)),
+                                      Seeded(lambda r, n=n, d=d: _grad_inputs(r, n, d)),
                                       Matches("compute_gradient"), hidden=True)),
-            ("update", Case(f"update, d={d}", seeded(s, lambda r, d=d: (r.normal(size=d + 1), r.normal(size=d + 1), 0.05)),
+            ("update", Case(f"update, d={d}", Seeded(lambda r, d=d: (r.normal(size=d + 1), r.normal(size=d + 1), 0.05)),
                             Matches("update"), hidden=True)),
-            ("sgd_step", Case(f"sgd_step, d={d}", seeded(s, lambda r, n=n, d=d: _sgd_inputs(r, n, d)),
+            ("sgd_step", Case(f"sgd_step, d={d}", Seeded(lambda r, n=n, d=d: _sgd_inputs(r, n, d)),
                               Matches("sgd_step"), hidden=True)),
             ("mse_sigmoid_gradient", Case(f"mse_sigmoid_gradient, N={n}, d={d}",
-                                          seeded(s, lambda r, n=n, d=d: design(r, n, d)),
+                                          Seeded(lambda r, n=n, d=d: design(r, n, d)),
                                           Matches("mse_sigmoid_gradient"), hidden=True)),
             ("bce_second_derivative", Case(f"bce_second_derivative, N={n}, d={d}",
-                                           seeded(s, lambda r, n=n, d=d: design(r, n, d)[::2]),
+                                           Seeded(lambda r, n=n, d=d: design(r, n, d)[::2]),
                                            Matches("bce_second_derivative"), hidden=True)),
-            ("tanh_gradient", Case(f"tanh_gradient, N={n}, d={d}", seeded(s, lambda r, n=n, d=d: design(r, n, d)),
+            ("tanh_gradient", Case(f"tanh_gradient, N={n}, d={d}", Seeded(lambda r, n=n, d=d: design(r, n, d)),
                                    Matches("tanh_gradient"), hidden=True)),
         ]
-    loss = Program("bce_loss(predict(X, theta), y)", lambda m, X, y, th: m.bce_loss(m.predict(X, th), y))
-    gradient = Program("compute_gradient(X, predict(X, theta), y)",
-                       lambda m, X, y, th: m.compute_gradient(X, m.predict(X, th), y))
+    loss = Program("bce_loss(predict(X, theta), y)")
+    gradient = Program("compute_gradient(X, predict(X, theta), y)")
+    tanh_model_bce = Program("np.mean(-y * np.log((np.tanh(X @ theta) + 1) / 2) "
+                             "- (1 - y) * np.log(1 - (np.tanh(X @ theta) + 1) / 2))")
     out += [
         ("compute_gradient", Case("the gradient agrees with the loss (N=17, d=4)",
-                                  seeded(7, lambda r: design(r, 17, 4)), DerivativeAgrees(gradient, loss, wrt=2),
-                                  hidden=True)),
+                                  Seeded(lambda r: design(r, 17, 4), names=DESIGN),
+                                  DerivativeAgrees(gradient, loss, wrt=2), hidden=True)),
         ("tanh_gradient", Case("agrees with central differences of the tanh model's BCE",
-                               seeded(8, lambda r: design(r, 9, 3)),
-                               DerivativeAgrees("tanh_gradient", Program(
-                                   "BCE of (tanh(X @ theta) + 1) / 2",
-                                   lambda m, X, y, th: _tanh_bce(X, y, th)), wrt=2), hidden=True)),
+                               Seeded(lambda r: design(r, 9, 3), names=DESIGN),
+                               DerivativeAgrees("tanh_gradient", tanh_model_bce, wrt=2), hidden=True)),
         ("sigmoid", Case("sigmoid of large magnitudes stays finite and keeps its digits",
-                         seeded(9, lambda r: (_extreme_logits(r),)), Stable("sigmoid"), hidden=True)),
+                         Seeded(lambda r: (_extreme_logits(r),)), Stable("sigmoid"), hidden=True)),
         # purity is what a constant answer also has: these cases earn their point only with the right values
-        ("update", Case("update leaves its inputs unchanged", seeded(10, lambda r: (r.normal(size=6), r.normal(size=6), 0.3)),
+        ("update", Case("update leaves its inputs unchanged", Seeded(lambda r: (r.normal(size=6), r.normal(size=6), 0.3)),
                         AllOf(Matches("update"), Pure("update")), hidden=True)),
-        ("sgd_step", Case("sgd_step leaves its inputs unchanged", seeded(11, lambda r: _sgd_inputs(r, 8, 3)),
+        ("sgd_step", Case("sgd_step leaves its inputs unchanged", Seeded(lambda r: _sgd_inputs(r, 8, 3)),
                           AllOf(Matches("sgd_step"), Pure("sgd_step")), hidden=True)),
     ]
     for i, (n, d, lr, epochs, bs) in enumerate([(10, 2, 0.1, 5, 1), (11, 3, 0.05, 4, 3), (12, 2, 0.2, 6, 12), (9, 4, 0.1, 3, 4)]):
         out.append(("train", Case(f"train N={n}, batch_size={bs}, epochs={epochs}",
-                                  seeded(200 + i, lambda r, n=n, d=d, lr=lr, e=epochs, b=bs: (*design(r, n, d), lr, e, b)),
+                                  Seeded(lambda r, n=n, d=d, lr=lr, e=epochs, b=bs: (*design(r, n, d), lr, e, b)),
                                   Matches("train", rtol=1e-6), hidden=True, points=1.0)))
     return out
 
@@ -93,11 +88,6 @@ def _grad_inputs(rng, n, d):
 def _sgd_inputs(rng, n, d):
     X, y, theta = design(rng, n, d)
     return X[0], float(y[0]), theta, 0.1
-
-
-def _tanh_bce(X, y, theta):
-    y_s = (np.tanh(X @ theta) + 1) / 2
-    return np.mean(-y * np.log(y_s) - (1 - y) * np.log(1 - y_s))
 
 
 HIDDEN = cases()

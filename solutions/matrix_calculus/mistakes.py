@@ -13,17 +13,9 @@ from autograder.spec import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 
-
-@MISTAKES.add("forward differences instead of central differences")
-def numerical_jacobian(g, x, eps):
-    x = np.asarray(x, dtype=float)
-    columns = []
-    for j in range(x.shape[0]):
-        step = np.zeros_like(x)
-        step[j] = eps
-        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x), dtype=float)
-        columns.append(np.atleast_1d(change / eps))
-    return np.stack(columns, axis=1)
+MISTAKES.edit('forward differences instead of central differences', 'numerical_jacobian',
+              '        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x - step), dtype=float)\n        columns.append(np.atleast_1d(change / (2 * eps)))',
+              '        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x), dtype=float)\n        columns.append(np.atleast_1d(change / eps))')
 
 
 @MISTAKES.add("Jacobian laid out (p, q): one row per input instead of one row per output")
@@ -49,16 +41,9 @@ def numerical_jacobian(g, x, eps):  # noqa: F811
         columns.append((plus - minus) / (2 * eps))
     return np.stack(columns, axis=1)
 
-
-@MISTAKES.add("central difference divided by eps instead of 2*eps")
-def numerical_jacobian(g, x, eps):  # noqa: F811
-    x = np.asarray(x, dtype=float)
-    columns = []
-    for j in range(x.shape[0]):
-        step = np.zeros_like(x)
-        step[j] = eps
-        columns.append(np.atleast_1d((np.asarray(g(x + step)) - np.asarray(g(x - step))) / eps))
-    return np.stack(columns, axis=1)
+MISTAKES.edit('central difference divided by eps instead of 2*eps', 'numerical_jacobian',
+              '        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x - step), dtype=float)\n        columns.append(np.atleast_1d(change / (2 * eps)))',
+              '        columns.append(np.atleast_1d((np.asarray(g(x + step)) - np.asarray(g(x - step))) / eps))')
 
 
 @MISTAKES.add("Jacobian built as np.array([...]).T: a scalar g gives a 1-D (p,) array instead of (1, p)")
@@ -66,10 +51,9 @@ def numerical_jacobian(g, x, eps):  # noqa: F811
     steps = eps * np.eye(x.shape[0])
     return np.array([(g(x + step) - g(x - step)) / (2 * eps) for step in steps]).T
 
-
-@MISTAKES.add("chain rule in the wrong order: Dg(x) @ Df(g(x))")
-def compose_jacobian(Df_at_gx, Dg_at_x):
-    return Dg_at_x @ Df_at_gx
+MISTAKES.edit('chain rule in the wrong order: Dg(x) @ Df(g(x))', 'compose_jacobian',
+              'Df_at_gx @ Dg_at_x',
+              'Dg_at_x @ Df_at_gx')
 
 
 @MISTAKES.add("MSE gradient with the sign flipped: 2 (y - y_hat) / n")
@@ -225,23 +209,17 @@ def loss_and_gradient(name, y, y_hat):  # noqa: F811
     return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
             (y_hat - y) / (y_hat * (1 - y_hat) * n))
 
+MISTAKES.edit('matrix derivative flattened to (q, q*p)', 'matvec_weight_derivative',
+              '    q = W.shape[0]\n    # D[k, i, j] = [i == k] * x[j]\n    return np.einsum("ki,j->kij", np.eye(q), np.asarray(x, dtype=float))',
+              '    q, p = W.shape\n    return np.einsum("ki,j->kij", np.eye(q), x).reshape(q, q * p)')
 
-@MISTAKES.add("matrix derivative flattened to (q, q*p)")
-def matvec_weight_derivative(W, x):
-    q, p = W.shape
-    return np.einsum("ki,j->kij", np.eye(q), x).reshape(q, q * p)
+MISTAKES.edit('matrix derivative laid out D[i, j, k] (shape (q, p, q)) instead of D[k, i, j]', 'matvec_weight_derivative',
+              'kij", np.eye(q), np.asarray(x, dtype=float)',
+              'ijk", np.eye(q), x')
 
-
-@MISTAKES.add("matrix derivative laid out D[i, j, k] (shape (q, p, q)) instead of D[k, i, j]")
-def matvec_weight_derivative(W, x):  # noqa: F811
-    q = W.shape[0]
-    return np.einsum("ki,j->ijk", np.eye(q), x)
-
-
-@MISTAKES.add("W in place of x: the derivative with respect to x confused with the one with respect to W")
-def matvec_weight_derivative(W, x):  # noqa: F811
-    q = W.shape[0]
-    return np.einsum("ki,ij->kij", np.eye(q), W)
+MISTAKES.edit('W in place of x: the derivative with respect to x confused with the one with respect to W', 'matvec_weight_derivative',
+              'j->kij", np.eye(q), np.asarray(x, dtype=float)',
+              'ij->kij", np.eye(q), W')
 
 
 @MISTAKES.add("phi instead of phi' in the single-layer gradient")
@@ -278,57 +256,37 @@ def two_layer_grads(W1, W2, x, y):  # noqa: F811
     delta1 = (W2.T @ delta2) * z * (1 - z)
     return np.outer(x, delta1), np.outer(z, delta2)
 
+MISTAKES.edit('softmax without subtracting the maximum: overflows at 1000', 'softmax',
+              '    Z = np.asarray(Z, dtype=float)\n    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))',
+              '    e = np.exp(Z)')
 
-@MISTAKES.add("softmax without subtracting the maximum: overflows at 1000")
-def softmax(Z):
-    e = np.exp(Z)
-    return e / np.sum(e, axis=-1, keepdims=True)
+MISTAKES.edit('softmax normalised over the whole array instead of along the last axis', 'softmax',
+              '    Z = np.asarray(Z, dtype=float)\n    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))\n    return e / np.sum(e, axis=-1, keepdims=True)',
+              '    e = np.exp(Z - np.max(Z))\n    return e / np.sum(e)')
 
+MISTAKES.edit('softmax written for batches only: axis=1 fails on a 1-D Z', 'softmax',
+              '    Z = np.asarray(Z, dtype=float)\n    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))\n    return e / np.sum(e, axis=-1, keepdims=True)',
+              '    e = np.exp(Z - np.max(Z, axis=1, keepdims=True))\n    return e / np.sum(e, axis=1, keepdims=True)')
 
-@MISTAKES.add("softmax normalised over the whole array instead of along the last axis")
-def softmax(Z):  # noqa: F811
-    e = np.exp(Z - np.max(Z))
-    return e / np.sum(e)
+MISTAKES.edit("maximum subtracted in place (Z -= max), changing the caller's Z", 'softmax',
+              '    Z = np.asarray(Z, dtype=float)\n    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))',
+              '    Z -= np.max(Z, axis=-1, keepdims=True)\n    e = np.exp(Z)')
 
+MISTAKES.edit('softmax Jacobian without the outer product: only the diagonal p(1 - p)', 'softmax_jacobian',
+              'p) - np.outer(p, p',
+              'p * (1 - p)')
 
-@MISTAKES.add("softmax written for batches only: axis=1 fails on a 1-D Z")
-def softmax(Z):  # noqa: F811
-    e = np.exp(Z - np.max(Z, axis=1, keepdims=True))
-    return e / np.sum(e, axis=1, keepdims=True)
+MISTAKES.edit('softmax Jacobian with the sign flipped: p p^T - diag(p)', 'softmax_jacobian',
+              'np.diag(p) - np.outer(p, p',
+              'np.outer(p, p) - np.diag(p')
 
+MISTAKES.edit('softmax Jacobian with its own softmax, without subtracting the maximum: overflows at 1000', 'softmax_jacobian',
+              '    p = softmax(z)',
+              '    e = np.exp(z)\n    p = e / np.sum(e)')
 
-@MISTAKES.add("maximum subtracted in place (Z -= max), changing the caller's Z")
-def softmax(Z):  # noqa: F811
-    Z -= np.max(Z, axis=-1, keepdims=True)
-    e = np.exp(Z)
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-@MISTAKES.add("softmax Jacobian without the outer product: only the diagonal p(1 - p)")
-def softmax_jacobian(z):
-    p = softmax(z)
-    return np.diag(p * (1 - p))
-
-
-@MISTAKES.add("softmax Jacobian with the sign flipped: p p^T - diag(p)")
-def softmax_jacobian(z):  # noqa: F811
-    p = softmax(z)
-    return np.outer(p, p) - np.diag(p)
-
-
-@MISTAKES.add("softmax Jacobian with its own softmax, without subtracting the maximum: overflows at 1000")
-def softmax_jacobian(z):  # noqa: F811
-    e = np.exp(z)
-    p = e / np.sum(e)
-    return np.diag(p) - np.outer(p, p)
-
-
-@MISTAKES.add("classes numbered 1..K as on the slide: one-hot of y - 1")
-def softmax_cross_entropy_grad(Z, y):
-    N, K = Z.shape
-    onehot = np.zeros((N, K))
-    onehot[np.arange(N), y - 1] = 1.0
-    return (softmax(Z) - onehot) / N
+MISTAKES.edit('classes numbered 1..K as on the slide: one-hot of y - 1', 'softmax_cross_entropy_grad',
+              '    onehot[np.arange(N), y] = 1.0',
+              '    onehot[np.arange(N), y - 1] = 1.0')
 
 
 @MISTAKES.add("cross-entropy gradient without the 1/N of the mean")
@@ -345,18 +303,13 @@ def softmax_cross_entropy_grad(Z, y):  # noqa: F811
     P[np.arange(N), y] -= 1
     return P / N
 
+MISTAKES.edit('softmax with the maximum subtracted in the numerator only: exp(Z - max) / sum(exp(Z))', 'softmax',
+              '    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))\n    return e / np.sum(e, axis=-1, keepdims=True)',
+              '    return np.exp(Z - np.max(Z, axis=-1, keepdims=True)) / np.sum(np.exp(Z), axis=-1, keepdims=True)')
 
-@MISTAKES.add("softmax with the maximum subtracted in the numerator only: exp(Z - max) / sum(exp(Z))")
-def softmax(Z):  # noqa: F811
-    Z = np.asarray(Z, dtype=float)
-    return np.exp(Z - np.max(Z, axis=-1, keepdims=True)) / np.sum(np.exp(Z), axis=-1, keepdims=True)
-
-
-@MISTAKES.add("softmax computed in float32 (np.asarray(Z, dtype=np.float32), PyTorch's default), not float64")
-def softmax(Z):  # noqa: F811
-    Z = np.asarray(Z, dtype=np.float32)
-    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
+MISTAKES.edit("softmax computed in float32 (np.asarray(Z, dtype=np.float32), PyTorch's default), not float64", 'softmax',
+              'float',
+              'np.float32')
 
 
 @MISTAKES.add("while loop over the columns without j += 1: numerical_jacobian never returns")

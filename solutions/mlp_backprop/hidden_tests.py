@@ -53,11 +53,11 @@ def with_kinks(rng, shape):
 
 def gradient_checks():
     out = []
-    for index, (n, sizes, acts, loss) in enumerate(NETWORKS):
+    for n, sizes, acts, loss in NETWORKS:
         layers = len(sizes) - 1
         for key in ("W1", f"b{layers}"):  # the first and the last layer; Matches covers the rest
             out.append(("mlp_backward", public.gradient_check(
-                key, 300 + index, lambda rng, n=n, s=sizes, a=acts, l=loss: network(rng, n, s, a, l),
+                key, lambda rng, n=n, s=sizes, a=acts, l=loss: network(rng, n, s, a, l),
                 f"N={n}, sizes {sizes}, {'/'.join(acts)}, {loss}", hidden=True)))
     return out
 
@@ -66,11 +66,11 @@ def value_checks():
     out = []
     for i, (n, d_in, d_out) in enumerate([(1, 3, 2), (6, 5, 7), (40, 10, 3)]):
         out.append(("linear_forward", Case(f"linear_forward, X ({n}, {d_in}), W ({d_out}, {d_in})", Seeded(
-            100 + i, lambda r, n=n, a=d_in, b=d_out: (r.normal(size=(n, a)), r.normal(size=(b, a)), r.normal(size=b))),
+            lambda r, n=n, a=d_in, b=d_out: (r.normal(size=(n, a)), r.normal(size=(b, a)), r.normal(size=b))),
             Matches("linear_forward"), hidden=True)))
     for i, name in enumerate(ACTIVATIONS):
         for j, shape in enumerate([(9,), (6, 4)]):
-            inputs = Seeded(110 + 2 * i + j, lambda r, name=name, shape=shape: (name, with_kinks(r, shape)))
+            inputs = Seeded(lambda r, name=name, shape=shape: (name, with_kinks(r, shape)))
             out.append(("activation", Case(f"activation({name!r}, Z), Z of shape {shape}", inputs,
                                            Matches("activation"), hidden=True)))
             if name == "identity":
@@ -79,7 +79,7 @@ def value_checks():
                 out.append(("activation_derivative", Case(
                     f"activation_derivative('identity', Z) and activation_derivative('sigmoid', Z), Z of shape "
                     f"{shape} with some entries exactly 0",
-                    Seeded(110 + 2 * i + j, lambda r, shape=shape: (with_kinks(r, shape),)),
+                    Seeded(lambda r, shape=shape: (with_kinks(r, shape),)),
                     Matches(public.derivatives_of("identity", "sigmoid")), points=2.0, hidden=True)))
                 continue
             out.append(("activation_derivative", Case(f"activation_derivative({name!r}, Z), Z of shape {shape} "
@@ -87,33 +87,33 @@ def value_checks():
                                                       Matches("activation_derivative"), hidden=True)))
         # purity is what a constant answer also has: the purity cases earn their point only with the right values
         out.append(("activation", Case(f"activation({name!r}, Z) leaves Z unchanged",
-                                       Seeded(120 + i, lambda r, name=name: (name, r.normal(size=(3, 2)))),
+                                       Seeded(lambda r, name=name: (name, r.normal(size=(3, 2)))),
                                        AllOf(Matches("activation"), Pure("activation")), hidden=True)))
     for i, sizes in enumerate([[2, 3, 1], [4, 16, 16, 2], [10, 1]]):
         out += [
-            ("init_params", Case(f"init_params({sizes}, seed): shapes", Seeded(130 + i, lambda r, s=sizes: (s, 11)),
+            ("init_params", Case(f"init_params({sizes}, seed): shapes", Seeded(lambda r, s=sizes: (s, 11)),
                                  Matches("init_params", expected=public.shapes_of(sizes), values=False), hidden=True)),
-            ("init_params", Case(f"init_params({sizes}, seed): float64", Seeded(130 + i, lambda r, s=sizes: (s, 12)),
+            ("init_params", Case(f"init_params({sizes}, seed): float64", Seeded(lambda r, s=sizes: (s, 12)),
                                  Satisfies("init_params", public.all_float64), hidden=True)),
             ("init_params", Case(f"init_params({sizes}, seed): same seed, same values",
-                                 Seeded(130 + i, lambda r, s=sizes, i=i: (s, 1000 + i)),
+                                 Seeded(lambda r, s=sizes, i=i: (s, 1000 + i)),
                                  Satisfies(public.INIT_TWICE, public.same_values), hidden=True)),
         ]
     for i, (n, sizes, acts, loss) in enumerate(NETWORKS):
         make = lambda r, n=n, s=sizes, a=acts, l=loss: network(r, n, s, a, l)
         out += [
             ("mlp_forward", Case(f"mlp_forward, N={n}, sizes {sizes}, activations {acts}",
-                                 Seeded(140 + i, lambda r, make=make: public.forward_inputs(make(r))),
+                                 Seeded(lambda r, make=make: public.forward_inputs(make(r))),
                                  Matches(public.FORWARD_OUTPUT), hidden=True)),
             ("mlp_backward", Case(f"mlp_backward, N={n}, sizes {sizes}, activations {acts}, loss {loss!r}",
-                                  Seeded(150 + i, make), Matches(public.BACKWARD), hidden=True)),
+                                  Seeded(make), Matches(public.BACKWARD), hidden=True)),
             ("mlp_loss", Case(f"mlp_loss({loss!r}), N={n}, k={sizes[-1]}",
-                              Seeded(160 + i, lambda r, make=make: _loss_inputs(make(r))),
+                              Seeded(lambda r, make=make: _loss_inputs(make(r))),
                               Matches("mlp_loss"), hidden=True)),
         ]
     for i, (n, k) in enumerate([(3, 2), (50, 1), (8, 6)]):
         out.append(("mlp_loss", Case(f"mlp_loss('mse') of random values, N={n}, k={k}",
-                                     Seeded(170 + i, lambda r, n=n, k=k: (r.normal(size=(n, k)),
+                                     Seeded(lambda r, n=n, k=k: (r.normal(size=(n, k)),
                                                                           r.normal(size=(n, k)), "mse")),
                                      Matches("mlp_loss"), hidden=True)))
     return out
@@ -131,16 +131,16 @@ def _loss_inputs(network_inputs):
 def descent_checks():
     out = [
         ("gradient_descent_2d", Case(f"the lecture's run from [3, 3] with lr {lr}, 30 steps",
-                                     Seeded(180 + i, lambda r, lr=lr: (np.array([3.0, 3.0]), lr, 30)),
+                                     Seeded(lambda r, lr=lr: (np.array([3.0, 3.0]), lr, 30)),
                                      Matches("gradient_descent_2d"), hidden=True))
         for i, lr in enumerate((0.1, 0.2))
     ]
     for i, (lr, steps) in enumerate([(0.05, 1), (0.15, 12), (0.22, 40), (0.01, 0)]):
         out.append(("gradient_descent_2d", Case(f"gradient_descent_2d from a random x0, lr {lr}, {steps} steps",
-                                                Seeded(190 + i, lambda r, lr=lr, s=steps: (r.uniform(-5, 5, 2), lr, s)),
+                                                Seeded(lambda r, lr=lr, s=steps: (r.uniform(-5, 5, 2), lr, s)),
                                                 Matches("gradient_descent_2d"), hidden=True)))
     out.append(("gradient_descent_2d", Case("gradient_descent_2d leaves a random x0 unchanged",
-                                            Seeded(195, lambda r: (r.uniform(-5, 5, 2), 0.1, 4)),
+                                            Seeded(lambda r: (r.uniform(-5, 5, 2), 0.1, 4)),
                                             AllOf(Matches("gradient_descent_2d"), Pure("gradient_descent_2d")),
                                             hidden=True)))
     # (name, values, contrast): each case needs a True and a False answer right, so a constant answer fails it
@@ -155,11 +155,11 @@ def descent_checks():
          (2.0, 1.0, np.array([0.1, 0.1, 0.1]), 0.5, 0.2), (2.0, 1.0, np.array([0.1, 0.1, 0.2]), 0.5, 0.2)),
     ]
     for i, (what, values, contrast) in enumerate(cases):
-        out.append(("has_converged", Case(what, Seeded(200 + i, lambda r, v=values, c=contrast: (v, c)),
+        out.append(("has_converged", Case(what, Seeded(lambda r, v=values, c=contrast: (v, c)),
                                           Matches(public.CONVERGED_PAIR), hidden=True)))
     for i in range(6):
         out.append(("has_converged", Case(f"has_converged on two random value sets, one converged and one not "
-                                          f"({i + 1})", Seeded(210 + i, _random_pair),
+                                          f"({i + 1})", Seeded(_random_pair),
                                           Matches(public.CONVERGED_PAIR), hidden=True)))
     return out
 

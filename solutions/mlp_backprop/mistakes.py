@@ -11,25 +11,19 @@ MISTAKES = MistakeLibrary()
 
 # linear_forward
 
-@MISTAKES.add("linear_forward without the bias: Z = X @ W.T")
-def linear_forward(X, W, b):
-    return X @ W.T
+MISTAKES.edit('linear_forward without the bias: Z = X @ W.T', 'linear_forward', 'W.T + b', 'W.T')
 
+MISTAKES.edit('linear_forward in the column layout W @ X.T + b: the (out, N) transpose of Z', 'linear_forward',
+              'X @ W.T + b',
+              'W @ X.T + b.reshape(-1, 1)')
 
-@MISTAKES.add("linear_forward in the column layout W @ X.T + b: the (out, N) transpose of Z")
-def linear_forward(X, W, b):  # noqa: F811
-    return W @ X.T + b.reshape(-1, 1)
+MISTAKES.edit("linear_forward makes b a row with b.shape = (1, out), which reshapes the caller's b", 'linear_forward',
+              '    return X @ W.T + b',
+              '    b.shape = (1, -1)\n    return X @ W.T + b')
 
-
-@MISTAKES.add("linear_forward makes b a row with b.shape = (1, out), which reshapes the caller's b")
-def linear_forward(X, W, b):  # noqa: F811
-    b.shape = (1, -1)
-    return X @ W.T + b
-
-
-@MISTAKES.add("linear_forward with W.reshape(in, out) instead of W.T: the right shape, scrambled entries")
-def linear_forward(X, W, b):  # noqa: F811
-    return X @ W.reshape(X.shape[1], -1) + b
+MISTAKES.edit('linear_forward with W.reshape(in, out) instead of W.T: the right shape, scrambled entries', 'linear_forward',
+              'W.T',
+              'W.reshape(X.shape[1], -1)')
 
 
 # activation
@@ -128,18 +122,9 @@ def activation_derivative(name, Z):  # noqa: F811
         return 1.0 - np.tanh(Z)
     return (Z > 0).astype(float)
 
-
-@MISTAKES.add("relu'(0) = 1: the kink gets the derivative of the right side")
-def activation_derivative(name, Z):  # noqa: F811
-    Z = np.asarray(Z, dtype=float)
-    if name == "identity":
-        return np.ones_like(Z)
-    if name == "sigmoid":
-        s = activation("sigmoid", Z)
-        return s * (1.0 - s)
-    if name == "tanh":
-        return 1.0 - np.tanh(Z) ** 2
-    return (Z >= 0).astype(float)
+MISTAKES.edit("relu'(0) = 1: the kink gets the derivative of the right side", 'activation_derivative',
+              '    if name == "relu":\n        return (Z > 0).astype(float)  # the subgradient at the kink Z = 0 is 0\n    raise ValueError(f"unknown activation {name!r}")',
+              '    return (Z >= 0).astype(float)')
 
 
 @MISTAKES.add("identity' returned as the number 1, not an array of ones shaped like Z")
@@ -154,30 +139,14 @@ def activation_derivative(name, Z):  # noqa: F811
         return 1.0 - np.tanh(Z) ** 2
     return (Z > 0).astype(float)
 
-
-@MISTAKES.add("relu' returns relu(Z) itself instead of the step 1[Z > 0]")
-def activation_derivative(name, Z):  # noqa: F811
-    Z = np.asarray(Z, dtype=float)
-    if name == "identity":
-        return np.ones_like(Z)
-    if name == "sigmoid":
-        s = activation("sigmoid", Z)
-        return s * (1.0 - s)
-    if name == "tanh":
-        return 1.0 - np.tanh(Z) ** 2
-    return np.maximum(Z, 0.0)
+MISTAKES.edit("relu' returns relu(Z) itself instead of the step 1[Z > 0]", 'activation_derivative',
+              '    if name == "relu":\n        return (Z > 0).astype(float)  # the subgradient at the kink Z = 0 is 0\n    raise ValueError(f"unknown activation {name!r}")',
+              '    return np.maximum(Z, 0.0)')
 
 
 # init_params
 
-@MISTAKES.add("init_params with W_i of shape (in, out)")
-def init_params(sizes, seed):
-    rng = np.random.default_rng(seed)
-    params = {}
-    for i in range(1, len(sizes)):
-        params[f"W{i}"] = rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), size=(sizes[i - 1], sizes[i]))
-        params[f"b{i}"] = np.zeros(sizes[i])
-    return params
+MISTAKES.edit('init_params with W_i of shape (in, out)', 'init_params', 'i], sizes[i - 1', 'i - 1], sizes[i')
 
 
 @MISTAKES.add("init_params ignores the seed (np.random.randn)")
@@ -188,15 +157,9 @@ def init_params(sizes, seed):  # noqa: F811
         params[f"b{i}"] = np.zeros(sizes[i])
     return params
 
-
-@MISTAKES.add("init_params in float32, PyTorch's default, instead of float64")
-def init_params(sizes, seed):  # noqa: F811
-    rng = np.random.default_rng(seed)
-    params = {}
-    for i in range(1, len(sizes)):
-        params[f"W{i}"] = rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), size=(sizes[i], sizes[i - 1])).astype(np.float32)
-        params[f"b{i}"] = np.zeros(sizes[i], dtype=np.float32)
-    return params
+MISTAKES.edit("init_params in float32, PyTorch's default, instead of float64", 'init_params',
+              '        params[f"W{i}"] = rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), size=(sizes[i], sizes[i - 1]))\n        params[f"b{i}"] = np.zeros(sizes[i])',
+              '        params[f"W{i}"] = rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), size=(sizes[i], sizes[i - 1])).astype(np.float32)\n        params[f"b{i}"] = np.zeros(sizes[i], dtype=np.float32)')
 
 
 # mlp_forward
@@ -393,28 +356,25 @@ def gradient_descent_2d(x0, lr, steps):  # noqa: F811
 
 # has_converged
 
-@MISTAKES.add("has_converged with 'and': both criteria required")
-def has_converged(f_prev, f_curr, grad, eps1, eps2):
-    return bool(abs(f_curr - f_prev) < eps1 and np.linalg.norm(grad) < eps2)
+MISTAKES.edit("has_converged with 'and': both criteria required", 'has_converged',
+              '    return bool(abs(f_curr - f_prev) < eps1 or np.linalg.norm(grad) < eps2)',
+              '    return bool(abs(f_curr - f_prev) < eps1 and np.linalg.norm(grad) < eps2)')
 
+MISTAKES.edit('has_converged with the largest gradient entry instead of the Euclidean norm', 'has_converged',
+              'np.linalg.norm(grad',
+              'np.max(np.abs(grad)')
 
-@MISTAKES.add("has_converged with the largest gradient entry instead of the Euclidean norm")
-def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
-    return bool(abs(f_curr - f_prev) < eps1 or np.max(np.abs(grad)) < eps2)
+MISTAKES.edit('has_converged without the absolute value: any decrease of f counts as converged', 'has_converged',
+              'abs(f_curr - f_prev)',
+              'f_curr - f_prev')
 
+MISTAKES.edit('has_converged with <= instead of the strict < of the lecture', 'has_converged',
+              ' eps1 or np.linalg.norm(grad) <',
+              '= eps1 or np.linalg.norm(grad) <=')
 
-@MISTAKES.add("has_converged without the absolute value: any decrease of f counts as converged")
-def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
-    return bool(f_curr - f_prev < eps1 or np.linalg.norm(grad) < eps2)
-
-@MISTAKES.add("has_converged with <= instead of the strict < of the lecture")
-def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
-    return bool(abs(f_curr - f_prev) <= eps1 or np.linalg.norm(grad) <= eps2)
-
-
-@MISTAKES.add("has_converged returns the loop's keep-going test (not converged) instead of the stopping test")
-def has_converged(f_prev, f_curr, grad, eps1, eps2):  # noqa: F811
-    return bool(abs(f_curr - f_prev) >= eps1 and np.linalg.norm(grad) >= eps2)
+MISTAKES.edit("has_converged returns the loop's keep-going test (not converged) instead of the stopping test", 'has_converged',
+              '< eps1 or np.linalg.norm(grad) <',
+              '>= eps1 and np.linalg.norm(grad) >=')
 
 
 # additions: a float32 activation and a hanging helper of mlp_backward

@@ -1,12 +1,10 @@
-"""Helpers shared by the assignments' notebook tests: load the script that writes
-a student notebook, run a notebook top to bottom in a Jupyter kernel, and read
-what its code cells printed and drew. Each fixture returns a function."""
+"""Helpers shared by the assignments' notebook tests: run a notebook top to
+bottom in a Jupyter kernel, and read what its code cells printed and drew.
+Each fixture returns a function."""
 
 from __future__ import annotations
 
-import ast
 import base64
-import importlib.util
 import os
 import re
 from pathlib import Path
@@ -24,19 +22,6 @@ def _code_cells(notebook):
 def _pngs_of(cell):
     return [base64.b64decode(o.data["image/png"]) for o in cell.outputs if "image/png" in o.get("data", {})]
 
-
-@pytest.fixture(scope="session")
-def notebook_script():
-    """notebook_script(assignment_dir) -> the assignment's make_notebook.py, loaded as a module."""
-
-    def load(assignment_dir: Path):
-        spec = importlib.util.spec_from_file_location(f"_make_{assignment_dir.name}_notebook",
-                                                      assignment_dir / "make_notebook.py")
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
-        return script
-
-    return load
 
 
 @pytest.fixture(scope="session")
@@ -70,18 +55,6 @@ def cell_with():
 
     return find
 
-
-@pytest.fixture(scope="session")
-def definition_index():
-    """definition_index(cells, name) -> the index of the one cell that defines function `name` at top level."""
-
-    def find(cells, name: str) -> int:
-        [position] = [i for i, cell in enumerate(cells)
-                      if any(isinstance(node, ast.FunctionDef) and node.name == name
-                             for node in ast.parse(cell.source).body)]
-        return position
-
-    return find
 
 
 @pytest.fixture(scope="session")

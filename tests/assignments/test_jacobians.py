@@ -1,8 +1,7 @@
 """The jacobians assignment: the reference reproduces the lecture's two
-scripts, grades full marks, every known mistake loses points, shape errors
-name the numerator layout, and the notebook runs untouched and filled."""
+scripts, shape errors name the numerator layout, and the notebook runs
+untouched and filled."""
 
-import ast
 import re
 from pathlib import Path
 
@@ -158,20 +157,6 @@ def test_reference_jacobians_have_the_numerator_layout_shapes(reference):
         "dJ_dPred": (1, 500), "dJ_dZ": (1, 500), "dJ_dW": (1, 3), "dJ_db": (1, 1)}
 
 
-def test_reference_earns_full_marks(assignment, reference):
-    results = grade_cases(assignment, InProcessCaller(dict(vars(reference))))
-    assert [(r.question, r.name, r.message) for r in results if not r.passed] == []
-    assert {r.question for r in results} == set(assignment.contract)
-
-
-def test_every_mistake_loses_points_on_its_target(assignment, reference):
-    assert len(assignment.mistakes) >= 8
-    for mistake in assignment.mistakes:
-        namespace = dict(vars(reference))
-        exec(mistake.source, namespace)
-        results = grade_cases(assignment, InProcessCaller(namespace, call_timeout=2, stop_stuck=True), only=mistake.targets)
-        assert any(not r.passed for r in results), mistake.name
-
 
 def test_layout_states_the_numerator_convention_and_the_shapes(assignment):
     layout = assignment.layout
@@ -210,24 +195,6 @@ def test_a_transposed_jacobian_fails_naming_both_shapes_and_the_layout(assignmen
     assert hidden and all(not r.passed for r in hidden)
     assert all("expected shape" in r.message and "numerator layout" in r.message for r in hidden)
 
-
-def test_notebook_is_what_the_script_writes(notebook_script):
-    script = notebook_script(ASSIGNMENT_DIR)
-    committed = nbformat.read(NOTEBOOK, as_version=4)
-    generated = script.build()
-    assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in generated.cells]
-    assert committed.metadata["autograder"] == {"assignment": NAME}
-
-
-def test_every_contract_function_has_a_stub_followed_by_its_check(assignment, code_cells, definition_index):
-    cells = code_cells(nbformat.read(NOTEBOOK, as_version=4))
-    for name in assignment.contract:
-        position = definition_index(cells, name)
-        stub = ast.parse(cells[position].source).body[0]
-        assert [a.arg for a in stub.args.args] == list(assignment.contract[name])
-        assert ast.get_docstring(stub)
-        assert "raise NotImplementedError" in cells[position].source
-        assert cells[position + 1].source == f'check("{name}")'
 
 
 @pytest.fixture
