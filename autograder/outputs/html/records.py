@@ -104,10 +104,11 @@ def from_results_json(data: dict, assignment: Assignment | None = None) -> Submi
         question = str(test["name"])
         questions[question] = (float(test["score"]), float(test["max_score"]))
         cases += _cases_of(question, str(test.get("output", "")), points)
-    notes = str(data.get("output", "")).splitlines()
+    # The top-level output is: a line for public-only grading, a line for a late penalty, the error, the notes.
+    notes = str(data.get("output", "")).splitlines()[bool(extra.get("public_only")) + bool(extra.get("late_reason")):]
     error = extra.get("error")
     if error and notes[:1] == [str(error).splitlines()[0]]:
-        notes = notes[len(str(error).splitlines()):]  # the top-level output starts with the error
+        notes = notes[len(str(error).splitlines()):]
     seconds = data.get("execution_time")
     total = sum(earned for earned, _ in questions.values())
     return SubmissionRecord(str(extra.get("submission", "")), str(extra.get("assignment", "")),

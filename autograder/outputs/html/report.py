@@ -101,8 +101,10 @@ def render_report(assignment: str, records: list[SubmissionRecord]) -> str:
 def _question_row(name: str, records: list[SubmissionRecord]) -> dict:
     earned = [record.questions.get(name, (0.0, 0.0)) for record in records]
     possible = max(p for _, p in earned)
-    failures = Counter(one_line(case.message.splitlines()[0], 300) for record in records for case in record.cases
-                       if case.question == name and not case.passed and case.message.strip())
+    # Each submission counts a message once; those that could not be graded are listed on their own.
+    failures = Counter(message for record in records if not record.error for message in {
+        one_line(case.message.splitlines()[0], 300) for case in record.cases
+        if case.question == name and not case.passed and case.message.strip()})
     common = failures.most_common(1)
     return {"name": name, "possible": possible, "mean": statistics.fmean(e for e, _ in earned),
             "full_rate": sum(e >= p > 0 for e, p in earned) / len(earned),
