@@ -75,7 +75,7 @@ def test_the_page_shows_scores_per_question_and_case_and_what_went_wrong(graded,
     assert "FAIL" not in correct and f'id="score">{graded["correct"].possible:g} / ' in correct
 
 
-def test_public_derivative_checks_get_a_picture_hidden_ones_never(graded, logistic):
+def test_failed_public_derivative_checks_get_a_picture_hidden_ones_never(graded, logistic):
     result = graded["wrong-gradient"]
     derivative = [c for c in result.cases if c.derivative is not None]
     assert derivative and not any(c.hidden for c in derivative)
@@ -86,7 +86,7 @@ def test_public_derivative_checks_get_a_picture_hidden_ones_never(graded, logist
     assert hidden_derivative and all(c.derivative is None for c in hidden_derivative)
     page = page_of(result, logistic)
     pictures = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(pictures) == len(derivative)
+    assert len(pictures) == sum(not c.passed for c in derivative) > 0  # where the check passed, all dots are on the line
     image = imread(io.BytesIO(base64.b64decode(pictures[0])), format="png")
     assert image.shape[:2] == (256, 288) and image[..., :3].std() > 0.05
 

@@ -3,8 +3,8 @@
 The page shows the score, each question and each case; for a failed public
 case its message (what was expected, what came back, where); for a hidden
 case only its message, which the checks build without hidden values; the
-limits the notebook ran into; and for public derivative checks a picture of
-the student's entries against central differences. It is written next to the
+limits the notebook ran into; and for each failed public derivative check a
+picture of the student's entries against central differences. It is written next to the
 submission's results.json as ``feedback.html``, and can be rebuilt later from
 results.json alone (without the pictures, which results.json does not keep).
 """
@@ -29,8 +29,9 @@ def render_feedback(record: SubmissionRecord) -> str:
     """The page of one submission, as HTML text."""
     questions = []
     for name, (earned, possible) in record.questions.items():
-        cases = [{"case": case, "picture": derivative_picture(case.derivative) if case.derivative else None}
-                 for case in record.cases if case.question == name]
+        # A picture where a derivative check failed: where it passed, every dot would lie on the line.
+        cases = [{"case": case, "picture": derivative_picture(case.derivative)
+                  if case.derivative and not case.passed else None} for case in record.cases if case.question == name]
         questions.append({"name": name, "earned": earned, "possible": possible, "cases": cases,
                           "passed": sum(c["case"].passed for c in cases)})
     fraction = record.score / record.possible if record.possible > 0 else 0.0

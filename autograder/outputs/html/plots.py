@@ -66,7 +66,7 @@ def derivative_picture(derivative: dict) -> str | None:
     axes.set_xlabel("numerical (central differences)", fontsize=8)
     axes.set_ylabel("yours (analytic)", fontsize=8)
     axes.tick_params(labelsize=7)
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.2, right=0.96, bottom=0.16, top=0.9)  # fixed: tight_layout would draw twice
     return png_uri(figure)
 
 
