@@ -1,8 +1,29 @@
-"""A batch writes each result the moment it is known."""
+"""A batch writes each result the moment it is known; LMS downloads graded
+whole, killed with SIGKILL in the middle and resumed, end with one row per
+student, the right late penalties and every attempt once in the gradebook."""
 
 import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
 
+import nbformat
+import pytest
+
+from autograder.course import notebook_path
+from autograder.notebook.build import filled_notebook, mistaken_notebook
 from autograder.scoring.batch import grade_batch
+from autograder.scoring.submission import grade_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSIGNMENT = "logistic_regression"
+BROKEN = b'{"cells": [ this is not json'
 
 
 def test_scores_csv_holds_every_result_as_soon_as_it_is_known(logistic, filled_logistic, write_notebook, tmp_path):
@@ -17,3 +38,192 @@ def test_scores_csv_holds_every_result_as_soon_as_it_is_known(logistic, filled_l
 
     grade_batch(logistic, paths, out, jobs=2, on_result=check_written)
     assert sorted(seen) == [("one", True, True), ("three", True, True), ("two", True, True)]
+
+
+# --- generated LMS downloads ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def variants(logistic):
+    """name -> notebook bytes: the reference-filled notebook, each known mistake
+    that does not hang, and a file that is not JSON."""
+    student = notebook_path(ASSIGNMENT, ROOT)
+    made = {"correct": nbformat.writes(filled_notebook(logistic, student)).encode()}
+    for number, mistake in enumerate(logistic.mistakes):
+        if "hang" not in mistake.name and "while True" not in mistake.name:
+            made[f"mistake-{number}"] = nbformat.writes(mistaken_notebook(logistic, student, mistake)).encode()
+    made["broken"] = BROKEN
+    return made
+
+
+@pytest.fixture(scope="module")
+def raw_totals(logistic, variants, engine, tmp_path_factory):
+    """The points each variant earns graded alone, outside any batch."""
+    folder = tmp_path_factory.mktemp("variants")
+    totals = {}
+    for name, data in variants.items():
+        (folder / f"{name}.ipynb").write_bytes(data)
+        totals[name] = grade_notebook(logistic, folder / f"{name}.ipynb", engine).total
+    assert totals["correct"] == 50 and totals["broken"] == 0 and len({t for t in totals.values()}) > 5
+    return totals
+
+
+def run_grader(arguments: list[str], kill_after_rows: int | None = None) -> subprocess.CompletedProcess | None:
+    """``autograder grade ...`` in its own process; with ``kill_after_rows``,
+    SIGKILLed as soon as scores.csv has that many rows."""
+    command = [sys.executable, "-m", "autograder.cli", "grade", ASSIGNMENT, *arguments]
+    environment = dict(os.environ, AUTOGRADER_COURSE=str(ROOT), COLUMNS="200")
+    if kill_after_rows is None:
+        return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900)
+    out = Path(arguments[arguments.index("--out") + 1])
+    grader = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while len(rows_of(out / "scores.csv")) < kill_after_rows:
+            assert grader.poll() is None, grader.stderr.read().decode()[-3000:]
+            assert time.monotonic() < deadline, "the grader wrote too few rows"
+            time.sleep(0.05)
+        grader.send_signal(signal.SIGKILL)
+        grader.wait(timeout=30)
+    finally:
+        try:  # whatever it had started goes with it
+            os.killpg(grader.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        grader.wait()
+    return None
+
+
+def rows_of(path: Path) -> list[dict]:
+    try:
+        return list(csv.DictReader(path.open(newline="", encoding="utf-8")))
+    except OSError:
+        return []
+
+
+def attempts_in(book: Path) -> list[tuple]:
+    with sqlite3.connect(book) as connection:
+        return connection.execute("SELECT source, student, attempt, counted, total, late_penalty, score "
+                                  "FROM attempts ORDER BY id").fetchall()
+
+
+def assert_finished_like_one_run(out: Path, book: Path, expected: dict, files: dict, killed_rows: int):
+    """scores.csv: exactly the expected row per student; the gradebook: every
+    file once; no temporary file left."""
+    rows = rows_of(out / "scores.csv")
+    assert len(rows) == len(expected) > killed_rows
+    by_student = {row["student"]: row for row in rows}
+    assert len(by_student) == len(rows)
+    wrong = {student: (row["total"], row["late_penalty"], expected[student])
+             for student, row in by_student.items()
+             if (float(row["total"]), float(row["late_penalty"])) != expected[student][:2]
+             or row["source"] != expected[student][2]}
+    assert not wrong, list(wrong.items())[:5]
+    for row in rows:
+        data = json.loads((out / row["submission"] / "results.json").read_text())
+        assert data["score"] == float(row["total"]) and data["extra_data"]["student"] == row["student"]
+        assert data["extra_data"]["source"] == row["source"] and data["extra_data"]["counted"] is True
+        if float(row["late_penalty"]):
+            assert row["late_reason"] and data["extra_data"]["late_reason"] == row["late_reason"]
+            assert "late: " in data["output"]
+    recorded = attempts_in(book)
+    sources = [source for source, *_ in recorded]
+    assert sorted(sources) == sorted(files) and len(set(sources)) == len(sources)  # every attempt, once
+    for source, student, attempt, counted, total, penalty, score in recorded:
+        assert (student, attempt, bool(counted)) == files[source], source
+        assert score == pytest.approx(total * (1 - penalty))
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.slow
+def test_a_canvas_zip_of_300_submissions_killed_and_resumed(variants, raw_totals, tmp_path):
+    """260 students, 40 of whom resubmitted, every 7th late (Canvas's LATE
+    flag: one day's 10%), every 13th last attempt broken, mistakes of every
+    kind, and the litter a download carries."""
+    names = [name for name in variants if name != "broken"]
+    archive = tmp_path / "submissions.zip"
+    expected, files = {}, {}
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for number in range(260):
+            user, late = str(40000 + number), number % 7 == 3
+            uploads = [names[(number * 5 + 1) % len(names)]] if number < 40 else []  # the first try
+            uploads.append("broken" if number % 13 == 5 else names[number % len(names)])
+            flag = "LATE_" if late else ""
+            for resubmission, variant in enumerate(uploads):
+                suffix = f"-{resubmission}" if resubmission else ""
+                member = f"student{number:03d}_{flag}{user}_{900000 + number}_logistic_regression{suffix}.ipynb"
+                zipped.writestr(member, variants[variant])
+                source = f"{archive}!{member}"
+                files[source] = (user, resubmission + 1, resubmission == len(uploads) - 1)
+            penalty = 0.1 if late else 0.0
+            expected[user] = (round(raw_totals[uploads[-1]] * (1 - penalty), 6),
+                              round(raw_totals[uploads[-1]] * penalty, 6), source)
+        for litter in (".DS_Store", "__MACOSX/._student000_40000_900000_logistic_regression.ipynb",
+                       "student001_40001_900001_helpers.py", "student002_40002_900002_notes.pdf"):
+            zipped.writestr(litter, b"not a submission")
+    assert len(files) == 300
+    out, book = tmp_path / "grades", tmp_path / "book.sqlite"
+    arguments = [str(archive), "--out", str(out), "--gradebook", str(book), "-j", "2",
+                 "--due", "2026-12-01T23:59Z", "--late-policy", "10%/day, max 50%"]
+    start = time.monotonic()
+    run_grader(arguments, kill_after_rows=80)
+    killed_rows = len(rows_of(out / "scores.csv"))
+    assert killed_rows < len(expected)
+    finished = run_grader([*arguments, "--resume"])
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    print(f"300 Canvas submissions, killed at {killed_rows} rows and resumed: {time.monotonic() - start:.0f} s")
+    assert_finished_like_one_run(out, book, expected, files, killed_rows)
+    skipped = rows_of(out / "skipped.csv")
+    assert sorted(row["source"].split("!")[1] for row in skipped) == sorted([
+        ".DS_Store", "__MACOSX/._student000_40000_900000_logistic_regression.ipynb",
+        "student001_40001_900001_helpers.py", "student002_40002_900002_notes.pdf"])
+    broken = [row for row in rows_of(out / "scores.csv") if row["error"]]
+    assert len(broken) == 20 and all("JSON" in row["error"] and row["total"] == "0" for row in broken)
+    assert "not counted" in finished.stdout and "skipped" in finished.stdout
+
+
+GRADESCOPE_DUE = "2026-12-01T23:59Z"
+# minutes after the due date -> the fraction deducted (10%/day, max 30%, 15 min grace, cutoff after 3 days)
+LATENESS = {-600: 0.0, 0: 0.0, 10: 0.0, 16: 0.1, 60 * 24: 0.1, 60 * 25: 0.2, 60 * 49: 0.3, 60 * 71: 0.3,
+            60 * 73: 1.0}
+
+
+@pytest.mark.slow
+def test_a_gradescope_export_of_20_submissions_killed_and_resumed(variants, raw_totals, tmp_path):
+    names = [name for name in variants if name != "broken"] + ["broken"]
+    export = tmp_path / "download" / "assignment_4242_export"
+    metadata, expected, files = [], {}, {}
+    offsets = list(LATENESS)
+    for number in range(20):
+        folder = export / f"submission_{7000 + number}"
+        folder.mkdir(parents=True)
+        variant = names[(number * 3) % len(names)]
+        (folder / "logistic_regression.ipynb").write_bytes(variants[variant])
+        (folder / ".DS_Store").write_bytes(b"x")
+        minutes = offsets[number % len(offsets)]
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(1796169540 + 60 * minutes))  # the due date + minutes
+        sid = f"{900 + number}"
+        metadata.append(f"submission_{7000 + number}:\n  :submitters:\n  - :name: Student {number}\n"
+                        f"    :sid: '{sid}'\n    :email: s{number}@example.edu\n"
+                        f"  :created_at: {when}.000000000 +0000\n  :score: 12.0\n  :status: processed\n")
+        source = str(folder / "logistic_regression.ipynb")
+        files[source] = (sid, 1, True)
+        penalty = LATENESS[minutes]
+        expected[sid] = (round(raw_totals[variant] * (1 - penalty), 6), round(raw_totals[variant] * penalty, 6),
+                         source)
+    (export / "submission_metadata.yml").write_text("".join(metadata))
+    out, book = tmp_path / "grades", tmp_path / "book.sqlite"
+    arguments = [str(tmp_path / "download"), "--out", str(out), "--gradebook", str(book), "-j", "2",
+                 "--due", GRADESCOPE_DUE, "--late-policy", "10%/day, max 30%", "--grace", "15m",
+                 "--cutoff", "2026-12-04T23:59Z"]
+    run_grader(arguments, kill_after_rows=6)
+    killed_rows = len(rows_of(out / "scores.csv"))
+    finished = run_grader([*arguments, "--resume"])
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert_finished_like_one_run(out, book, expected, files, killed_rows)
+    rows = {row["student"]: row for row in rows_of(out / "scores.csv")}
+    assert rows["900"]["name"] == "Student 0" and rows["900"]["submitted_at"].startswith("2026-12-01T13:59")
+    assert "after the cutoff" in rows[str(900 + offsets.index(60 * 73))]["late_reason"]
+    assert "grace" in rows[str(900 + offsets.index(10))]["late_reason"]
+    assert len(rows_of(out / "skipped.csv")) == 21  # 20 .DS_Store and the metadata file
