@@ -4,12 +4,14 @@ import csv
 import io
 import json
 import sqlite3
+import stat
 
 import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.outputs.files import earlier_result, file_digest, gradescope_results, scores_csv, write_submission
+from autograder.outputs.files import (earlier_result, file_digest, gradescope_results, remove_temporary, scores_csv,
+                                      write_atomic, write_submission)
 from autograder.outputs.gradebook import latest_scores, record
 from autograder.outputs.safe import is_safe_label, source_id
 from autograder.scoring.batch import label_submissions
@@ -28,10 +30,11 @@ def nasty_result(label: str = "alice", error: str | None = NASTY) -> SubmissionR
 def test_scores_csv_text_cells_are_neutralised_and_numbers_kept():
     text = scores_csv([nasty_result("-1"), nasty_result("@bob", None)], QUESTIONS)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["submission", "sigmoid", "predict", "total", "possible", "error"]
+    assert rows[0] == ["submission", "student", "name", "source", "submitted_at", "attempt", "sigmoid", "predict",
+                       "points", "late_penalty", "late_reason", "tests", "total", "possible", "error"]
     assert [row[0] for row in rows[1:]] == ["'-1", "'@bob"]
-    assert rows[1][1:5] == ["1", "1", "2", "3"]
-    error = rows[1][5]
+    assert rows[1][6:9] == ["1", "1", "2"] and rows[1][12:14] == ["2", "3"]
+    error = rows[1][14]
     assert error.startswith("'=cmd") and ";' -2+3" in error
     assert all(piece.lstrip()[:1] not in "=+-@" for piece in error.split(";"))
     assert not any(c in text for c in "\x1b\u202e\x00\ufffe") and "\udcff" not in text
@@ -119,3 +122,50 @@ def test_labels_come_from_the_path_under_the_submissions_root(tmp_path):
 
 def test_file_digest_of_a_missing_file_is_empty(tmp_path):
     assert file_digest(tmp_path / "nothing") == ""
+
+
+def late_result(label: str = "erin") -> SubmissionResult:
+    return SubmissionResult(label, "logistic_regression", [
+        CaseResult("sigmoid", "lecture values", 2.0, 2.0, "", False),
+        CaseResult("predict", "hidden sizes", 1.0, 1.0, "", True)], student="=5001", student_name="@erin",
+        source="/dl/x.zip!erin_LATE_5001_1_lr.ipynb", submitted_at="2026-12-02T10:00:00+00:00", attempt=2,
+        late_penalty=0.2, late_reason="submitted 2026-12-02 10:00 UTC, 10 h 1 min late: 1 day x 20% = 20% deducted")
+
+
+def test_the_late_penalty_student_and_source_are_in_every_file(tmp_path):
+    result = late_result()
+    [row] = list(csv.DictReader(io.StringIO(scores_csv([result], QUESTIONS))))
+    assert (row["student"], row["name"], row["source"], row["attempt"]) == ("'=5001", "'@erin", result.source, "2")
+    assert (row["points"], row["late_penalty"], row["total"], row["possible"]) == ("3", "0.6", "2.4", "3")
+    assert row["late_reason"].startswith("submitted") and row["tests"] == "all"
+    write_submission(tmp_path, result, QUESTIONS, "d", result.source)
+    data = json.loads((tmp_path / "erin" / "results.json").read_text())
+    assert data["score"] == 2.4 and data["extra_data"]["points"] == 3 and data["extra_data"]["penalty_points"] == 0.6
+    assert data["extra_data"]["student"] == "=5001" and data["extra_data"]["late_penalty"] == 0.2
+    assert data["output"].startswith("late: submitted") and "(-0.6 points)" in data["output"]
+    again = earlier_result(tmp_path, "erin", "logistic_regression", "d", result.source, result)
+    assert (again.score, again.student, again.attempt, again.late_reason) == (2.4, "=5001", 2, result.late_reason)
+    result.late_penalty = 0.3  # decided otherwise this time (another policy): graded again, not reused
+    assert earlier_result(tmp_path, "erin", "logistic_regression", "d", result.source, result) is None
+
+
+def test_public_only_is_said_in_every_file(tmp_path):
+    result = late_result()
+    result.public_only, result.late_penalty, result.late_reason = True, 0.0, ""
+    [row] = list(csv.DictReader(io.StringIO(scores_csv([result], QUESTIONS))))
+    assert row["tests"] == "public only"
+    write_submission(tmp_path, result, QUESTIONS, "d", result.source)
+    data = json.loads((tmp_path / "erin" / "results.json").read_text())
+    assert data["extra_data"]["public_only"] is True and "public tests only" in data["output"]
+
+
+def test_outputs_are_readable_by_the_group_and_killed_writes_are_cleaned(tmp_path):
+    write_atomic(tmp_path / "scores.csv", "x\n")
+    assert stat.S_IMODE((tmp_path / "scores.csv").stat().st_mode) == 0o644
+    left = [tmp_path / ".scores.csv.abc123.tmp", tmp_path / "bob" / ".results.json.x1.tmp"]
+    for path in left:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("half")
+    (tmp_path / "bob" / "keep.tmp").write_text("not ours")  # only our own temporary names are removed
+    assert sorted(remove_temporary(tmp_path)) == sorted(left)
+    assert not any(path.exists() for path in left) and (tmp_path / "bob" / "keep.tmp").exists()
