@@ -51,7 +51,7 @@ QUIET_IMPORTS = ("numpy", "math", "cmath", "matplotlib", "mpl_toolkits", "time",
 # Modules whose attributes are checked against the installed module when a
 # left-out cell reaches a needed one through them.
 INSPECTED = frozenset({"numpy", "math", "cmath"})
-SELF_CHECK = ("autograder.selfcheck", "Checker")
+SELF_CHECK = ("autograder", "selfcheck", "Checker")
 DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr", "delattr",
                      "breakpoint", "input", "open", "exit", "quit", "help", "get_ipython"})
 FRAMES = frozenset({"f_globals", "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "tb_next", "gi_frame",
@@ -242,8 +242,12 @@ def _bindings(parsed: list[_Cell]) -> dict[str, list[_Binding]]:
     for cell in parsed:
         if cell.tree is None:
             continue
-        seen = set()
+        seen, assigned = set(), set()  # an assignment's targets are classified with it
         for node in _cell_scope(cell.tree):
+            if id(node) in assigned:
+                continue
+            if isinstance(node, ast.Assign):
+                assigned |= {id(n) for target in node.targets for n in ast.walk(target)}
             for name, binding in _binding_sites(node):
                 found.setdefault(name, []).append(binding)
                 seen.add(name)
@@ -281,7 +285,7 @@ def _binding_sites(node: ast.AST):
             pairs = zip(target.elts, node.value.elts) if (isinstance(target, ast.Tuple) and isinstance(
                 node.value, ast.Tuple) and len(target.elts) == len(node.value.elts)) else ()
             constants = {t.id for t, v in pairs if isinstance(t, ast.Name) and _constant(v)}
-            for name in (n.id for n in ast.walk(target) if isinstance(n, ast.Name)):
+            for name in (n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)):
                 yield name, _Binding("constant" if name in constants else "other", node)
     elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
         yield node.id, _Binding("other", node)
