@@ -20,7 +20,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from autograder.course import CourseError, course_root, load_assignment, notebook_path
+from autograder.course import CourseError, assignment_names, course_root, load_assignment, notebook_path
 from autograder.outputs.files import write_atomic
 from autograder.spec import function_source
 
@@ -61,6 +61,8 @@ def release(name: str, out: Path, root: Path | None = None, install: str = INSTA
     ``hidden_leaks``."""
     root = root or course_root()
     folder = notebook_path(name, root).parent
+    if name not in assignment_names(root):
+        raise ReleaseError(f"unknown assignment {name!r} (known: {', '.join(assignment_names(root)) or 'none'})")
     sources = [folder / pattern.format(name=name) for pattern in BUNDLE_FILES]
     missing = [path.name for path in sources if not path.is_file()]
     if missing:

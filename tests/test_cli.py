@@ -2,8 +2,12 @@
 
 import csv
 import json
+import shutil
+import stat
+import zipfile
 
 import nbformat
+import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
@@ -20,8 +24,17 @@ def test_check_shows_the_lecture_gradient_on_a_filled_notebook(filled_logistic, 
 def test_check_tells_a_student_what_to_fix(root):
     notebook = root / "assignments" / "logistic_regression" / "logistic_regression.ipynb"
     outcome = CliRunner().invoke(main, ["check", str(notebook), "-q", "sigmoid"])
-    assert outcome.exit_code == 0, outcome.output
+    assert outcome.exit_code == 1, outcome.output  # a failed check fails the command, for scripts and CI
     assert "FAIL sigmoid" in outcome.output and "not implemented yet" in outcome.output
+
+
+def test_check_on_a_renamed_notebook_suggests_naming_the_assignment(filled_logistic, write_notebook):
+    notebook = filled_logistic()
+    notebook.metadata.pop("autograder", None)
+    path = write_notebook(notebook, "my copy (2)")
+    outcome = CliRunner().invoke(main, ["check", str(path)])
+    assert outcome.exit_code != 0 and "-a ASSIGNMENT" in outcome.output and "logistic_regression" in outcome.output
+    assert CliRunner().invoke(main, ["check", str(path), "-a", "logistic_regression"]).exit_code == 0
 
 
 def test_grade_writes_one_row_and_one_results_file_per_submission(filled_logistic, write_notebook, tmp_path):
@@ -112,3 +125,100 @@ def test_grade_labels_files_by_their_path_under_each_folder_named(tmp_path):
     sources = {json.loads((out / label / "results.json").read_text())["extra_data"]["source"] for label in labels}
     assert sources == {str(tmp_path / "a" / "dana.ipynb"), str(tmp_path / "b" / "dana.ipynb"),
                        str(tmp_path / "b" / "scores.csv.ipynb")}
+
+
+def course_copy(root, tmp_path, drop: tuple[str, ...] = (), config: str = ""):
+    """A course folder with logistic_regression, its solutions less the files in ``drop`` ("*": all)."""
+    course = tmp_path / "course"
+    shutil.copytree(root / "assignments" / "logistic_regression", course / "assignments" / "logistic_regression")
+    if "*" not in drop:
+        solution = course / "solutions" / "logistic_regression"
+        shutil.copytree(root / "solutions" / "logistic_regression", solution)
+        for name in drop:
+            (solution / name).unlink()
+    if config:
+        (course / "grading.toml").write_text(config)
+    return course
+
+
+@pytest.mark.parametrize("drop, words", [(("*",), "are not here"), (("hidden_tests.py",), "hidden_tests.py missing")])
+def test_grade_without_the_solutions_stops_unless_public_only(root, tmp_path, monkeypatch, filled_logistic,
+                                                              write_notebook, drop, words):
+    monkeypatch.setenv("AUTOGRADER_COURSE", str(course_copy(root, tmp_path, drop)))
+    path = write_notebook(filled_logistic(), "alice")
+    out = tmp_path / "grades"
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(path), "--out", str(out)])
+    assert outcome.exit_code != 0 and words in outcome.output and "--public-only" in outcome.output
+    assert not out.exists()
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(path), "--out", str(out),
+                                        "--public-only"])
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.output.count("public tests only") == 2  # before and after the tables
+    [row] = list(csv.DictReader((out / "scores.csv").open()))
+    assert row["tests"] == "public only" and row["total"] == row["possible"] == "14"
+    data = json.loads((out / "alice" / "results.json").read_text())
+    assert data["extra_data"]["public_only"] is True and "public tests only" in data["output"]
+    assert not any(test["output"].count("hidden test") for test in data["tests"])
+
+
+def test_question_points_and_the_late_policy_come_from_grading_toml(root, tmp_path, monkeypatch, filled_logistic,
+                                                                   write_notebook):
+    config = ('[assignments.logistic_regression]\ndue = "2026-12-01T23:59Z"\nlate_policy = "25%/day"\n'
+              '[assignments.logistic_regression.points]\ncompute_gradient = 12\n')
+    monkeypatch.setenv("AUTOGRADER_COURSE", str(course_copy(root, tmp_path, config=config)))
+    submissions = tmp_path / "canvas"
+    submissions.mkdir()
+    nbformat.write(filled_logistic(), submissions / "doejane_LATE_5001_9_lr.ipynb")
+    out = tmp_path / "grades"
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(submissions), "--out", str(out)])
+    assert outcome.exit_code == 0, outcome.output
+    [row] = list(csv.DictReader((out / "scores.csv").open()))
+    assert (row["compute_gradient"], row["points"], row["possible"]) == ("12", "56", "56")
+    assert (row["late_penalty"], row["total"], row["student"], row["name"]) == ("14", "42", "5001", "doejane")
+    assert "marked late" in row["late_reason"] and "-14" in outcome.output and "marked late" in outcome.output
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(submissions), "--out", str(out),
+                                        "--late-policy", "none"])  # the command line wins
+    assert [r["total"] for r in csv.DictReader((out / "scores.csv").open())] == ["56"]
+    (tmp_path / "course" / "grading.toml").write_text("[assignments.logistic_regression]\ndue_date = 'x'\n")
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(submissions), "--out", str(out)])
+    assert outcome.exit_code != 0 and "unknown setting" in outcome.output
+
+
+def test_a_zip_is_graded_its_bomb_gets_a_row_and_litter_is_listed(filled_logistic, tmp_path):
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("alice/lr.ipynb", nbformat.writes(filled_logistic()))
+        zipped.writestr("bob/lr.ipynb", b"{" + b" " * (30 * 2**20) + b"}")
+        zipped.writestr("bob/.DS_Store", b"x")
+        zipped.writestr("../../escape.ipynb", b"{}")
+    out = tmp_path / "grades"
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(archive), "--out", str(out)])
+    assert outcome.exit_code == 0, outcome.output
+    rows = {row["student"]: row for row in csv.DictReader((out / "scores.csv").open())}
+    assert rows["alice"]["total"] == "50" and rows["alice"]["source"] == f"{archive}!alice/lr.ipynb"
+    assert rows["bob"]["total"] == "0" and "zip bomb" in rows["bob"]["error"]
+    assert "leaves the archive" in rows["escape"]["error"]
+    assert [r["reason"] for r in csv.DictReader((out / "skipped.csv").open())] == ["operating system metadata"]
+    assert "skipped: 1 file(s)" in outcome.output and not list(tmp_path.glob("escape*"))
+    assert stat.S_IMODE((out / "scores.csv").stat().st_mode) == 0o644
+
+
+def test_nothing_to_grade_and_no_parallelism_are_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".DS_Store").write_text("x")
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(tmp_path / "empty"), "--out",
+                                        str(tmp_path / "out")])
+    assert outcome.exit_code != 0 and "nothing to grade" in outcome.output
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(tmp_path / "empty"), "--out",
+                                        str(tmp_path / "out"), "-j", "0"])
+    assert outcome.exit_code == 2 and "-j" in outcome.output
+
+
+def test_release_writes_the_bundle(tmp_path):
+    outcome = CliRunner().invoke(main, ["release", "logistic_regression", "--out", str(tmp_path / "bundle")])
+    assert outcome.exit_code == 0, outcome.output
+    names = sorted(p.name for p in (tmp_path / "bundle").iterdir())
+    assert {"logistic_regression.ipynb", "public_tests.py", "README.txt"} <= set(names)
+    assert "pip install" in (tmp_path / "bundle" / "README.txt").read_text()
+    outcome = CliRunner().invoke(main, ["release", "no_such_thing", "--out", str(tmp_path / "x")])
+    assert outcome.exit_code != 0 and "unknown assignment" in outcome.output
