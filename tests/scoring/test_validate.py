@@ -1,18 +1,33 @@
-"""Every assignment in the course is gradable (this is what CI relies on):
-the reference earns full marks, the stubs earn zero, every mistake loses."""
+"""Validation through the sandbox (what `autograder validate` and CI run):
+the reference-filled notebook earns full marks, the untouched one zero, every
+mistake loses where it may. Every assignment is validated in process by
+tests/assignments/test_every_assignment.py; here the sandbox path is proved
+on one, and a mistake that drifted from the reference fails validation."""
 
+import dataclasses
 from pathlib import Path
 
-import pytest
-
-from autograder.course import assignment_names, load_assignment
-from autograder.scoring.validate import validate_assignment
+from autograder.course import load_assignment
+from autograder.scoring.validate import validate_assignment, validate_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("name", assignment_names(ROOT))
-def test_assignment_validates(name, engine):
-    verdicts = validate_assignment(load_assignment(name, ROOT), engine, ROOT)
+def test_logistic_regression_validates_through_the_sandbox(engine):
+    verdicts = validate_assignment(load_assignment("logistic_regression", ROOT), engine, ROOT)
     failed = [f"{v.what}: {v.detail}" for v in verdicts if not v.ok]
     assert not failed, "\n".join(failed)
+    assert any("every test case fails" in v.what for v in verdicts)
+
+
+def test_an_edit_whose_text_left_the_reference_fails_validation():
+    assignment = load_assignment("logistic_regression", ROOT)
+    [edit] = [m for m in assignment.mistakes if m.name == "missing 1/N in the gradient"]
+    drifted = dataclasses.replace(edit, replaces=" / len(X)")  # as if the reference had been rewritten
+    twice = dataclasses.replace(edit, name="ambiguous", replaces="y")
+    assignment.mistakes = [drifted, twice]
+    verdicts = {v.what: v for v in validate_in_process(assignment)}
+    assert not verdicts["mistake 'missing 1/N in the gradient' is an edit of the reference"].ok
+    assert "' / len(X)' occurs 0 times in the reference compute_gradient" in \
+        verdicts["mistake 'missing 1/N in the gradient' is an edit of the reference"].detail
+    assert "not exactly once" in verdicts["mistake 'ambiguous' is an edit of the reference"].detail
