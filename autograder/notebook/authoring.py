@@ -1,14 +1,13 @@
-"""Helpers for the scripts that write the student notebooks (assignments/<name>/make_notebook.py).
+"""Cells and the notebook frame of an assignment.
 
-A script lists its cells with md(), code() and check(), then hands them to
-write_assignment_notebook(), which adds the metadata the grader reads and
-writes the file. Cell ids are numbered, so rerunning an unchanged script
-rewrites the notebook byte for byte.
+md(), code() and check() make cells from text (master notebooks written in
+code, as in tests); assignment_notebook() adds the numbered cell ids and the
+metadata the grader reads, so writing an unchanged notebook again changes no
+byte (``notebook.assign`` writes the student notebook with it).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from textwrap import dedent
 
 import nbformat
@@ -45,10 +44,3 @@ def assignment_notebook(name: str, cells: list[nbformat.NotebookNode]) -> nbform
         cell.id = f"cell-{number:02d}"
     notebook.metadata = {"kernelspec": dict(KERNELSPEC), "autograder": {"assignment": name}}
     return notebook
-
-
-def write_assignment_notebook(name: str, cells: list[nbformat.NotebookNode], folder: Path) -> Path:
-    """Write assignment_notebook(name, cells) to folder/<name>.ipynb and return that path."""
-    path = Path(folder) / f"{name}.ipynb"
-    nbformat.write(assignment_notebook(name, cells), path)
-    return path
