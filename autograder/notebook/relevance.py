@@ -84,6 +84,7 @@ class _Cell:
     binds: set[str] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)
     parents: dict = field(default_factory=dict)
+    nodes: list = field(default_factory=list)  # every node of the cell, walked once
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def _read(index: int, source: str) -> _Cell:
     cell.binds = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()
                   or s.is_namespace()}
     cell.reads = _outside_reads(tree.body) | _global_reads(table)
-    cell.parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    cell.nodes = list(ast.walk(tree))
+    cell.parents = {child: node for node in cell.nodes for child in ast.iter_child_nodes(node)}
     return cell
 
 
@@ -308,7 +310,7 @@ def _is_checker(node: ast.AST | None, checkers: set[str]) -> bool:
 
 def _quiet_imports(parsed: list[_Cell]) -> bool:
     for cell in parsed:
-        for node in ast.walk(cell.tree) if cell.tree else ():
+        for node in cell.nodes:
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -336,8 +338,8 @@ def _unsafe_name(node: ast.AST) -> bool:
 def _must_run(cell: _Cell) -> bool:
     """A cell whose effects do not depend on the names it binds: imports, globals,
     dynamic code, library state, attribute assignments, items of objects it did not make."""
-    fresh = _fresh_names(cell.tree)
-    for node in ast.walk(cell.tree):
+    fresh = _fresh_names(cell.nodes)
+    for node in cell.nodes:
         if _unsafe_name(node):
             return True
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -350,20 +352,20 @@ def _must_run(cell: _Cell) -> bool:
     return False
 
 
-def _fresh_names(tree: ast.AST) -> set[str]:
+def _fresh_names(nodes: list[ast.AST]) -> set[str]:
     """Names every binding of which in this code is a new object (a call's result, a literal)."""
     fresh_sites, fresh = set(), set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 for site, value in _pairs(target, node.value):
                     if isinstance(site, ast.Name) and isinstance(value, FRESH):
                         fresh_sites.add(id(site))
                         fresh.add(site.id)
-    augmented = {id(node.target) for node in ast.walk(tree) if isinstance(node, ast.AugAssign)}
-    other = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, (
+    augmented = {id(node.target) for node in nodes if isinstance(node, ast.AugAssign)}
+    other = {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, (
         ast.Store, ast.Del)) and id(node) not in fresh_sites | augmented}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.arg):
             other.add(node.arg)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ExceptHandler)) and node.name:
@@ -393,7 +395,7 @@ def _root(node: ast.AST) -> str | None:
 def _reads_safely(cell: _Cell, needed: set[str], packages: set[str],
                   bindings: dict[str, list[_Binding]]) -> bool:
     """Every read of a needed name (or of a module whose package graded code uses) can change nothing."""
-    for node in ast.walk(cell.tree):
+    for node in cell.nodes:
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
             continue
         ways = bindings.get(node.id, [])
@@ -457,7 +459,7 @@ def _vouched(parsed: list[_Cell], needed: set[str], packages: set[str],
     for cell in parsed:
         if cell.tree is None:
             continue
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.ClassDef):
                 return False
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
