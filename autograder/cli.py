@@ -324,8 +324,8 @@ def _summary_table(results: list[SubmissionResult], questions: list[str]) -> Tab
         if result.late_reason:
             note = f"late: {result.late_reason}" + (f"; {note}" if note else "")
         late = f"-{result.penalty_points:g}" if result.penalty_points else ""
-        table.add_row(rich_text(result.submission), rich_text(" ".join(filter(None, (result.student,
-                      f"({result.student_name})" if result.student_name else "")))),
+        who = " ".join(filter(None, (result.student, f"({result.student_name})" if result.student_name else "")))
+        table.add_row(rich_text(result.submission), rich_text(who.replace("\ufffd", "?")),  # undecodable bytes
                       f"{result.score:g}/{result.possible:g}", late, rich_text(note))
     return table
 

@@ -65,7 +65,7 @@ def skip_reason(relative: PurePosixPath, accept_py: bool = False) -> str:
         return "operating system metadata"
     if name == GRADESCOPE_METADATA:
         return "Gradescope's metadata (read for submitters and times)"
-    suffix = relative.suffix.lower()
+    suffix = ".ipynb" if name.lower().endswith(".ipynb") else relative.suffix.lower()  # ".ipynb" alone too
     if suffix == ".ipynb" or (accept_py and suffix == ".py"):
         return ""
     if suffix == ".py":

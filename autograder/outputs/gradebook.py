@@ -70,6 +70,7 @@ _INFO = ("student", "student_name", "source", "submitted_at", "attempt", "counte
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, timeout=30)
     connection.executescript(SCHEMA)
     present = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
