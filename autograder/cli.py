@@ -29,7 +29,7 @@ from autograder.outputs.exports import FORMATS, ExportError, counted_results, ex
 from autograder.outputs.files import PUBLIC_ONLY_NOTE, write_atomic
 from autograder.outputs.html.feedback import rebuild_feedback_pages, write_feedback_pages
 from autograder.outputs.html.report import ReportError, records_from_source, write_report
-from autograder.outputs.safe import markup_text, rich_text, terminal_text
+from autograder.outputs.safe import markup_text, one_line, rich_text, terminal_text
 from autograder.release import ReleaseError, release
 from autograder.scoring.batch import BatchError, grade_batch
 from autograder.scoring.results import SubmissionResult
@@ -325,7 +325,7 @@ def _summary_table(results: list[SubmissionResult], questions: list[str]) -> Tab
             note = f"late: {result.late_reason}" + (f"; {note}" if note else "")
         late = f"-{result.penalty_points:g}" if result.penalty_points else ""
         who = " ".join(filter(None, (result.student, f"({result.student_name})" if result.student_name else "")))
-        table.add_row(rich_text(result.submission), rich_text(who.replace("\ufffd", "?")),  # undecodable bytes
+        table.add_row(rich_text(result.submission), rich_text(one_line(who).replace("\ufffd", "?")),  # undecodable bytes
                       f"{result.score:g}/{result.possible:g}", late, rich_text(note))
     return table
 
