@@ -30,7 +30,7 @@ from autograder.outputs.files import PUBLIC_ONLY_NOTE, write_atomic
 from autograder.outputs.html.feedback import rebuild_feedback_pages, write_feedback_pages
 from autograder.outputs.html.report import ReportError, records_from_source, write_report
 from autograder.outputs.safe import markup_text, one_line, rich_text, terminal_text
-from autograder.release import ReleaseError, release
+from autograder.release import INSTALL, ReleaseError, release
 from autograder.scoring.batch import BatchError, grade_batch
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook
@@ -206,10 +206,12 @@ def validate(assignments: tuple[str, ...]) -> None:
 @click.argument("assignment")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the student bundle: the notebook, public_tests.py and a README.")
-def release_command(assignment: str, out_dir: Path) -> None:
+@click.option("--install", default=INSTALL, show_default=True,
+              help="The command the bundle's README gives students to install the checker.")
+def release_command(assignment: str, out_dir: Path, install: str) -> None:
     """Write the student bundle of an assignment (nothing from solutions/)."""
     try:
-        files = release(assignment, out_dir, _root())
+        files = release(assignment, out_dir, _root(), install)
     except (ReleaseError, CourseError) as error:
         raise click.ClickException(terminal_text(error)) from None
     console.print(f"Wrote {', '.join(markup_text(path.name) for path in files)} to {markup_text(out_dir)}.")

@@ -215,10 +215,11 @@ def test_nothing_to_grade_and_no_parallelism_are_refused(tmp_path):
 
 
 def test_release_writes_the_bundle(tmp_path):
-    outcome = CliRunner().invoke(main, ["release", "logistic_regression", "--out", str(tmp_path / "bundle")])
+    outcome = CliRunner().invoke(main, ["release", "logistic_regression", "--out", str(tmp_path / "bundle"),
+                                        "--install", "pip install autograder-0.1.0-py3-none-any.whl"])
     assert outcome.exit_code == 0, outcome.output
     names = sorted(p.name for p in (tmp_path / "bundle").iterdir())
     assert {"logistic_regression.ipynb", "public_tests.py", "README.txt"} <= set(names)
-    assert "pip install" in (tmp_path / "bundle" / "README.txt").read_text()
+    assert "pip install autograder-0.1.0-py3-none-any.whl" in (tmp_path / "bundle" / "README.txt").read_text()
     outcome = CliRunner().invoke(main, ["release", "no_such_thing", "--out", str(tmp_path / "x")])
     assert outcome.exit_code != 0 and "unknown assignment" in outcome.output
