@@ -68,6 +68,7 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
                 kernel: bool = False, resume: bool = False, gradebook: Path | None = None,
                 roots: list[Path | None] | None = None, found: list[Found] | None = None,
                 skipped: list[tuple[str, str]] = (), policy: LatePolicy | None = None,
+                executor=None, run_all_cells: bool = False,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None) -> list[SubmissionResult]:
     """Grade every submission (``found``, from ``intake.collect``, or plain
     notebook ``paths`` with their ``roots``); each result is written the moment
@@ -78,6 +79,9 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
     ``resume=True`` removes temporary files a killed run left and keeps what it
     wrote for unchanged files decided alike; ``gradebook`` names a SQLite file
     that gets every attempt (once per run, however often it is resumed).
+    ``executor`` (``distributed.DaskExecutor``) grades each submission on a
+    cluster instead of in local sandboxes; ``run_all_cells`` runs cells that
+    nothing graded depends on too.
     Every submission gets its results.json, and every counted one its row;
     if one could not be graded or written (a full disk, a file in the way),
     the others still are, and BatchError is raised at the end, never a
@@ -85,7 +89,7 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
     if found is None:
         found = plain(list(paths or []), roots)
     submissions = label_found(found, _reserved_names(out_dir, gradebook))
-    chosen = None if kernel else choose_isolation(isolation)
+    chosen = None if kernel or executor is not None else choose_isolation(isolation)
     questions = [q.name for q in assignment.questions]
     digests = [file_digest(submission.path) if submission.path is not None else "" for submission in submissions]
     decided = [_decided(assignment, submission, policy, not include_hidden) for submission in submissions]
@@ -116,7 +120,9 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
 
     def work(slot: int) -> None:
         try:
-            with (KernelEngine() if kernel else Engine(slot, chosen)) as engine:
+            with (executor.engine(slot, run_all_cells) if executor is not None
+                  else KernelEngine() if kernel else Engine(slot, chosen)) as engine:
+                engine.run_all_cells = run_all_cells
                 while True:
                     try:
                         position, submission = todo.get_nowait()
@@ -201,8 +207,9 @@ def _grade_one(assignment: Assignment, submission: Submission, engine: Engine, i
                              submission.found.problem or "the file could not be read", include_hidden)
     else:
         try:
-            result = grade_notebook(assignment, submission.path, engine, include_hidden=include_hidden,
-                                    limits=limits)
+            grade = getattr(engine, "grade", None)  # a remote engine grades the whole notebook itself
+            result = grade(assignment, submission.path, include_hidden=include_hidden, limits=limits) if grade \
+                else grade_notebook(assignment, submission.path, engine, include_hidden=include_hidden, limits=limits)
         except Exception as error:  # a grader bug must not cost the other submissions their rows
             result = zero_result(assignment, SubmissionResult(submission.label, assignment.name),
                                  f"internal grader error: {type(error).__name__}: {error}", include_hidden)
