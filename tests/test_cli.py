@@ -3,6 +3,7 @@
 import csv
 import json
 import shutil
+import sqlite3
 import stat
 import zipfile
 
@@ -223,3 +224,11 @@ def test_release_writes_the_bundle(tmp_path):
     assert "pip install autograder-0.1.0-py3-none-any.whl" in (tmp_path / "bundle" / "README.txt").read_text()
     outcome = CliRunner().invoke(main, ["release", "no_such_thing", "--out", str(tmp_path / "x")])
     assert outcome.exit_code != 0 and "unknown assignment" in outcome.output
+
+
+def test_export_of_a_gradebook_with_nothing_for_the_assignment_fails(tmp_path):
+    book = tmp_path / "book.sqlite"
+    sqlite3.connect(book).close()  # an empty file: no attempt at all
+    outcome = CliRunner().invoke(main, ["export", str(book), "logistic_regression", "--out", str(tmp_path / "x.csv")])
+    assert outcome.exit_code != 0 and "nothing to export" in outcome.output
+    assert not (tmp_path / "x.csv").exists()
