@@ -17,8 +17,9 @@ import numpy as np
 from autograder.checks.compare import Tolerance, compare, describe_type
 from autograder.checks.gradient import (FAST_ENTRIES, directional_agreement, disagreement_report, from_perturbed,
                                         perturbed)
-from autograder.checks.properties import NUMERIC_WARNINGS, loop_problem, purity_problem, stability_problem
-from autograder.engine.calls import Caller, CallFailed, Composed, ReferenceCaller, run_call, run_many
+from autograder.checks.properties import (NUMERIC_WARNINGS, loop_problem, purity_problem, repeat_problem,
+                                         stability_problem)
+from autograder.engine.calls import Caller, CallFailed, Composed, ReferenceCaller, call_twice, run_call, run_many
 from autograder.spec import Call, Program
 
 
@@ -224,7 +225,13 @@ def _numeric(value) -> bool:
 
 @dataclass(frozen=True)
 class Pure:
-    """The call leaves its inputs unchanged and does not return a view of one."""
+    """The call leaves its inputs unchanged and does not return a view of one.
+
+    Judged twice: by the arguments as the student's process reports them
+    after the call (and which parts of the result share their memory), and by
+    a value the grader compares itself: the function called a second time on
+    the very same argument objects must return what it returned the first
+    time. A process found with the grader's code in it changed is not asked."""
 
     call: str
 
@@ -232,11 +239,17 @@ class Pure:
         if distrust := _untrusted(ctx):
             return distrust
         before = ctx.inputs()
-        result = ctx.graded(self.call).call(self.call, ctx.inputs(), keep_args=True)
-        if not result.ok:
-            raise CallFailed.of(result)
-        problem = purity_problem(self.call, ctx.contract.get(self.call, ()), before, result.args_after,
-                                 result.aliases, reveal=ctx.reveal)
+        first, second = call_twice(ctx.graded(self.call), self.call, ctx.inputs())
+        if not first.ok:
+            raise CallFailed.of(first)
+        if first.tampered or second.tampered:
+            return Outcome(False, "not checked: the grader's own code in your notebook's process was changed "
+                                  "while it ran, so what that process reports about this call cannot be trusted.")
+        problem = purity_problem(self.call, ctx.contract.get(self.call, ()), before, first.args_after,
+                                 first.aliases, reveal=ctx.reveal)
+        if problem is None:
+            problem = repeat_problem(self.call, first.value, second.value if second.ok else None,
+                                     None if second.ok else second.safe_error)
         return Outcome(problem is None, problem or "")
 
 

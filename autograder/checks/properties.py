@@ -34,6 +34,39 @@ def purity_problem(name: str, arg_names: tuple[str, ...], before: tuple, after: 
     return None
 
 
+def repeat_problem(name: str, first, second, second_error: str | None = None) -> str | None:
+    """A function called twice on the very same argument objects must give
+    the same result (to rounding): if not, the first call changed them. Says
+    nothing about the values themselves, so hidden inputs stay hidden."""
+    if second_error is not None:
+        return (f"{name} failed when called a second time on the same arguments, so its first call must have "
+                f"changed them in place. Compute a new array instead (e.g. `theta = theta - lr * grad`, "
+                f"not `theta -= ...`).")
+    if _same(first, second):
+        return None
+    return (f"{name} returned a different result when called a second time on the very same arguments: its "
+            f"first call changed them in place. Compute a new array instead (e.g. `theta = theta - lr * grad`, "
+            f"not `theta -= ...`).")
+
+
+def _same(a, b) -> bool:
+    """Equal structure and equal numbers to rounding; values the grader cannot
+    look into (handles, functions) count as equal."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b)))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and all(
+            _same(a[k], b[k]) for k in a)
+    try:
+        x, y = np.asarray(a), np.asarray(b)
+    except (TypeError, ValueError):
+        return True
+    if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        return True
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True))
+
+
 def _first_change(old, new) -> str | None:
     if isinstance(old, Code):  # a function given as input is not data the call could change
         return None

@@ -30,6 +30,7 @@ class CallResult:
     args_after: tuple | None = None  # the arguments as they were after the call
     warnings: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # parts of the result that share memory with an input
+    tampered: bool = False  # the process that answered had the grader's code in it changed: trust only values
 
     @property
     def ok(self) -> bool:
@@ -114,6 +115,21 @@ def run_many(caller: Caller, call: Call, inputs: list[tuple]) -> list:
     return values
 
 
+def call_twice(caller: Caller, name: str, args: tuple) -> tuple[CallResult, CallResult]:
+    """``name`` called on ``args`` keeping its arguments, then again on the
+    arguments as the first call left them: a function that changes its inputs
+    in place gives itself different inputs the second time. Callers that can
+    hand a function the very same objects twice do (the sandbox: the second
+    call does not depend on the first one's report of its arguments)."""
+    twice = getattr(caller, "call_twice", None)
+    if twice is not None:
+        return twice(name, args)
+    first = caller.call(name, args, keep_args=True)
+    if not first.ok or first.args_after is None:
+        return first, first
+    return first, caller.call(name, tuple(first.args_after), keep_args=True)
+
+
 class _Pending(BaseException):
     """A replayed Program reached a call whose answer is not known yet."""
 
@@ -149,6 +165,9 @@ class Composed:
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
         return self._route(name).call(name, args, keep_args=keep_args)
+
+    def call_twice(self, name: str, args: tuple) -> tuple[CallResult, CallResult]:
+        return call_twice(self._route(name), name, args)
 
     def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
         """The student's calls in one batch, the reference's in process, in the order asked."""

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.engine import protocol
+from autograder.engine.integrity import TAMPERED
 
 # What the grader reads from a student's process, at most. The largest reply
 # the course's reference solutions produce is a 2 MB array (jacobians: a
@@ -66,18 +67,25 @@ class Channel:
     sock: socket.socket
     pidfd: int
     closed: bool = False
+    tampered: bool = False  # the process said the grader's code in it was changed (integrity.TAMPERED)
 
     def request(self, header: dict, blobs: list[bytes] = (), timeout: float | None = None):
         """Send, then wait for the reply: ``timeout`` bounds the whole exchange
         (one deadline, however slowly the reply trickles in), and the reply may
         be no larger than ``reply_limits`` allows. Whatever goes wrong with the
-        reply is a ProcessLost with one of LOST_REASONS."""
+        reply is a ProcessLost with one of LOST_REASONS. A TAMPERED verdict
+        before the reply is recorded (``tampered``, for good) and the reply
+        read after it."""
         deadline = None if timeout is None else time.monotonic() + timeout
         most, head = reply_limits(header, blobs)
         try:
             self.sock.settimeout(timeout)
             protocol.send(self.sock, header, blobs, deadline)
-            return protocol.receive(self.sock, deadline, most, head)
+            reply = protocol.receive(self.sock, deadline, most, head)
+            if reply[0] == TAMPERED:
+                self.tampered = True
+                reply = protocol.receive(self.sock, deadline, most, head)
+            return reply
         except (socket.timeout, TimeoutError):
             raise ProcessLost("timeout") from None
         except (EOFError, ConnectionError, OSError):

@@ -33,7 +33,9 @@ import socket
 import sys
 import tempfile
 
-from autograder.engine import protocol
+import numpy
+
+from autograder.engine import hangs, integrity, protocol, student_code
 from autograder.engine.cleanup import kill_all, left_behind, reap, remove_files_of
 from autograder.engine.hangs import stop_stuck
 from autograder.engine.magics import Shell
@@ -77,8 +79,10 @@ def _spawn(parent_sock: socket.socket, serve, *serve_args) -> tuple[int, socket.
     return pid, ours
 
 
-def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleStore) -> None:
-    """Answer calls, a batch (``calls``) per message: one round trip for many."""
+def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleStore, watched: tuple) -> None:
+    """Answer calls, a batch (``calls``) per message: one round trip for many.
+    Before each reply, the grader's code in this process is checked against
+    ``watched`` (integrity.snapshot): if it changed, the verdict goes first."""
     _die_with_parent()
     me = os.getpid()
     while True:
@@ -90,14 +94,17 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
         stuck = header.get("stuck")
         stop_stuck(namespace, stuck if isinstance(stuck, list) else [])  # a worker forked after a kill forgets
         out_blobs: list[bytes] = []
-        replies = []
+        replies: list[dict] = []
+        received: list = []  # the arguments of this batch's calls, for a call on the same objects
         for request in calls if isinstance(calls, list) else []:
-            replies.append(answer_call(request, blobs, out_blobs, namespace, store, header.get("timeout")))
+            replies.append(answer_call(request, blobs, out_blobs, namespace, store, header.get("timeout"), received))
             _only_me(me)
+        if not (watched[3].__code__ is watched[4] and watched[3](watched)):  # inline: see integrity.snapshot
+            watched[5](sock, watched[6])
         protocol.send(sock, {"replies": replies}, out_blobs)
 
 
-def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
+def serve_template(sock: socket.socket, limits: dict, workdir: str, watched: tuple) -> None:
     os.setsid()
     if SEALS.namespaces:  # while still root: namespaces and a private /tmp of this submission's own
         workdir = seal_namespaces(workdir)
@@ -119,7 +126,8 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
     namespace = sys.modules["__main__"].__dict__
     store = protocol.HandleStore()
     me = os.getpid()
-    seal_calls()  # last: the cells, the workers and all they fork carry the seccomp filter
+    seal_calls()  # the cells, the workers and all they fork carry the seccomp filter
+    integrity.hide()  # last: the grader's modules leave sys.modules, and cannot be imported again
     while True:
         try:
             header, _ = protocol.receive(sock)
@@ -135,8 +143,10 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str) -> None:
             protocol.send(sock, {"names": {n: _where_defined(namespace.get(n)) for n in header["names"]},
                                  "ignored": shell.ignored[:20]})
         elif op == "fork":
+            if not (watched[3].__code__ is watched[4] and watched[3](watched)):  # inline: see integrity.snapshot
+                watched[5](sock, watched[6])
             _kill_strays(limits.get("uid"))
-            pid, ours = _spawn(sock, serve_worker, namespace, store)
+            pid, ours = _spawn(sock, serve_worker, namespace, store, watched)
             _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(pid)])
 
 
@@ -233,6 +243,9 @@ def serve_zygote(sock: socket.socket) -> None:
     if missing:  # the grader was told this machine can seal submissions: do not grade unsealed
         protocol.send(sock, {"ready": False, "error": f"could not seal submissions: {missing}"})
         return
+    # Last, with everything imported: what the grader's code in each submission's processes relies on.
+    watched = integrity.snapshot((protocol, student_code, hangs, integrity, sys.modules[__name__]), numpy,
+                                 protocol.frame(integrity.TAMPERED))
     protocol.send(sock, {"ready": True})
     template, workdir = None, None
     while True:
@@ -242,7 +255,7 @@ def serve_zygote(sock: socket.socket) -> None:
             return
         if header.get("op") == "start":
             workdir = tempfile.mkdtemp(prefix="submission-")
-            template, ours = _spawn(sock, serve_template, header.get("limits", {}), workdir)
+            template, ours = _spawn(sock, serve_template, header.get("limits", {}), workdir, watched)
             _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(template)])
         elif header.get("op") == "cleanup":
             uid = header.get("uid")

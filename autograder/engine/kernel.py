@@ -57,9 +57,12 @@ _KERNEL_SIDE = r'''
 def __autograder_setup__(mark, memory_mb, file_mb):
     import base64, json, resource, signal, sys, types
     import numpy, matplotlib.pyplot  # loaded before the memory limit, as in the sandbox's zygote
-    from autograder.engine import protocol
+    from autograder.engine import hangs, integrity, protocol, student_code
     from autograder.engine.hangs import CellTimeout, Watch, called_stuck, names_of, stop_stuck
     from autograder.engine.student_code import CappedWriter, answer_call, describe_error
+
+    # What the grader's code here relies on, before any student code runs (as in the sandbox's zygote).
+    watched = integrity.snapshot((protocol, student_code, hangs, integrity), numpy, b"")
 
     shell = get_ipython()
     out = sys.stdout
@@ -122,15 +125,17 @@ def __autograder_setup__(mark, memory_mb, file_mb):
         blobs = [base64.b64decode(b) for b in header.pop("blobs")]
         stuck = header.get("stuck")
         stop_stuck(shell.user_ns, stuck if isinstance(stuck, list) else [])
-        out_blobs, replies = [], []
+        out_blobs, replies, received = [], [], []
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = CappedWriter()
         try:
             for call in header["calls"]:
                 replies.append(answer_call(call, blobs, out_blobs, shell.user_ns, state["store"],
-                                           header.get("timeout")))
+                                           header.get("timeout"), received))
         finally:
             sys.stdout, sys.stderr = saved
+        if not (watched[3].__code__ is watched[4] and watched[3](watched)):  # as the sandbox's worker
+            send("tampered", {})
         send("reply", {"replies": replies, "blobs": [base64.b64encode(b).decode() for b in out_blobs]})
 
     def defined(names):
@@ -194,6 +199,7 @@ class KernelRun:
     defined = Run.defined
     call = Run.call
     call_many = Run.call_many
+    call_twice = Run.call_twice
     _calls = Run._calls
     refusal = Run.refusal
     _stuck_call = Run._stuck_call
@@ -205,6 +211,7 @@ class KernelRun:
         self.contract: frozenset[str] = frozenset()
         self.stuck: dict[str, str] = {}
         self.notes: list[str] = []
+        self.tampered = False
         self.template = _Template(self)
         self._mark = f"@@autograder-{secrets.token_hex(8)}:"  # what the student's own output cannot guess
         self._ran: list[tuple[int, str]] = []
@@ -388,11 +395,13 @@ class _Worker:
 
     def __init__(self, run: KernelRun):
         self.run = run
+        self.tampered = False
 
     def request(self, header: dict, blobs=(), timeout: float | None = None):
         request = dict(header, blobs=[base64.b64encode(b).decode() for b in blobs])
         encoded = base64.b64encode(json.dumps(request).encode()).decode()
         _, marks, _ = self.run._execute(f"__autograder__.answer({encoded!r})", timeout or 10)
+        self.tampered = self.tampered or "tampered" in marks
         reply = marks.get("reply")
         if not isinstance(reply, dict):
             raise ProcessLost("sent an unreadable reply (none)")

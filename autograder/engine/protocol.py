@@ -176,15 +176,20 @@ def _plain_dtype(name: str) -> np.dtype:
     return kind
 
 
-def send(sock: socket.socket, header: dict, blobs: list[bytes] = (), deadline: float | None = None) -> None:
-    """One write: sizes, the JSON header, the blob lengths, then the blobs.
-    ``deadline`` (time.monotonic()) bounds the whole write."""
+def frame(header: dict, blobs: list[bytes] = ()) -> bytes:
+    """A whole message: sizes, the JSON header, the blob lengths, then the blobs."""
     head = json.dumps(header).encode()
     sizes = struct.pack(f"!{len(blobs)}Q", *(len(b) for b in blobs))
     total = len(head) + len(sizes) + sum(len(b) for b in blobs)
+    return b"".join([struct.pack("!IIQ", len(head), len(blobs), total), head, sizes, *blobs])
+
+
+def send(sock: socket.socket, header: dict, blobs: list[bytes] = (), deadline: float | None = None) -> None:
+    """One write of ``frame(header, blobs)``; ``deadline`` (time.monotonic())
+    bounds the whole write."""
     if deadline is not None:
         sock.settimeout(_left(deadline))  # sendall's timeout bounds the whole call, not each write
-    sock.sendall(b"".join([struct.pack("!IIQ", len(head), len(blobs), total), head, sizes, *blobs]))
+    sock.sendall(frame(header, blobs))
 
 
 def receive(sock: socket.socket, deadline: float | None = None, max_bytes: int = MAX_BLOB,

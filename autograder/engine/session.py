@@ -22,6 +22,7 @@ from autograder.engine.replies import BRIEF, read_reply, said
 from autograder.engine.sandbox import Isolation, choose_isolation, claim_student_uid, zygote_command, zygote_environment
 
 GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
+SAME_ARGS = object()  # in place of a call's arguments: the objects the call before it received
 
 
 @dataclass
@@ -194,6 +195,9 @@ class Run:
     # Functions that ran past the call limit once (name -> where): their later calls fail at once.
     stuck: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the grader itself found wrong with the sandbox
+    # The grader's code in the submission's processes was found changed: nothing they report about
+    # themselves is trusted from then on.
+    tampered: bool = False
     closed: bool = False
 
     def remaining(self) -> float:
@@ -237,6 +241,13 @@ class Run:
         """Several calls in one round trip (a numerical derivative's evaluations)."""
         return self._calls(requests, keep_args=False)
 
+    def call_twice(self, name: str, args: tuple) -> tuple[CallResult, CallResult]:
+        """``name`` called on ``args``, then again on the very same argument
+        objects in the student's process, both keeping their arguments: what
+        the first call changed in place shows in the second call's value."""
+        first, second = self._calls([(name, args), (name, SAME_ARGS)], keep_args=True)
+        return first, second
+
     def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool) -> list[CallResult]:
         refused = [self.refusal(name) for name, _ in requests]
         if any(refused):
@@ -249,8 +260,9 @@ class Run:
         timeout = min(self.limits.call_timeout, self.remaining())
         blobs: list[bytes] = []
         try:
-            calls = [{"name": name, "args": protocol.encode(tuple(args), blobs), "keep_args": keep_args}
-                     for name, args in requests]
+            calls = [{"name": name, "same_args_as": k - 1, "keep_args": keep_args} if args is SAME_ARGS else
+                     {"name": name, "args": protocol.encode(tuple(args), blobs), "keep_args": keep_args}
+                     for k, (name, args) in enumerate(requests)]
         except TypeError as error:
             return [CallResult(error=f"could not send the arguments: {error}") for _ in requests]
         try:
@@ -263,11 +275,13 @@ class Run:
             header, reply_blobs = worker.request({"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)},
                                                  blobs, timeout=min(timeout * len(calls), self.remaining()) + GRACE)
         except ProcessLost as lost:
+            self.tampered = self.tampered or worker.tampered
             self._drop_worker()
             names = {name for name, _ in requests}
             if str(lost) == "timeout" and len(names) == 1 and timeout >= self.limits.call_timeout:
                 self.stuck.setdefault(names.pop(), "in an earlier test")  # it ignored the interrupt: it hangs
             return [self._lost(name, lost, timeout) for name, _ in requests]
+        self.tampered = self.tampered or worker.tampered
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
             self._drop_worker()  # a worker that breaks the protocol is not asked again
@@ -275,6 +289,8 @@ class Run:
         read = [read_reply(name, reply, reply_blobs) for (name, _), reply in zip(requests, replies)]
         if any(unreadable for _, unreadable in read):
             self._drop_worker()  # it may have more to send than it was asked: the next call gets a fresh one
+        for result, _ in read:
+            result.tampered = self.tampered
         return [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply, result))
                 for (name, _), reply, (result, _) in zip(requests, replies, read)]
 
@@ -336,6 +352,7 @@ class Run:
             timeout = min(10.0, max(self.remaining(), 0.0) + GRACE)
             try:
                 self.template.request({"op": "fork"}, timeout=timeout)
+                self.tampered = self.tampered or self.template.tampered
                 worker = self.template.receive_channel(timeout)
             except ProcessLost as lost:
                 raise ProcessLost(f"the notebook's process could not start a worker: {lost_reason(lost)}") from None

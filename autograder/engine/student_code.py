@@ -130,35 +130,43 @@ def perform_call(function, args: tuple, keep_args: bool, timeout: float | None =
     return reply
 
 
-def _aliases(value, args) -> list[str]:
-    inputs = [a for a in _leaves(args) if isinstance(a, np.ndarray)]
-    found = []
-    for path, leaf in _paths(value, "result"):
-        if isinstance(leaf, np.ndarray) and any(np.shares_memory(leaf, a) for a in inputs):
-            found.append(path)
-    return found
+def _alias_finder():
+    """The part of the purity probe that runs in the student's process, kept
+    in a closure over the NumPy functions it needs as they were at import
+    (before any student code): patching ``np.shares_memory`` changes nothing
+    here. Returns ``aliases(value, args)``: the paths of the parts of
+    ``value`` that share memory with an array among ``args``."""
+    shares_memory, ndarray = np.shares_memory, np.ndarray
+
+    def leaves(value):
+        if type(value) in (tuple, list):
+            for v in value:
+                yield from leaves(v)
+        elif type(value) is dict:
+            for v in value.values():
+                yield from leaves(v)
+        else:
+            yield value
+
+    def paths(value, path):
+        if type(value) in (tuple, list):
+            for i, v in enumerate(value):
+                yield from paths(v, f"{path}[{i}]")
+        elif type(value) is dict:
+            for k, v in value.items():
+                yield from paths(v, f"{path}[{k!r}]")
+        else:
+            yield path, value
+
+    def aliases(value, args) -> list[str]:
+        inputs = [a for a in leaves(args) if isinstance(a, ndarray)]
+        return [path for path, leaf in paths(value, "result")
+                if isinstance(leaf, ndarray) and any(shares_memory(leaf, a) for a in inputs)]
+
+    return aliases
 
 
-def _leaves(value):
-    if isinstance(value, (tuple, list)):
-        for v in value:
-            yield from _leaves(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    else:
-        yield value
-
-
-def _paths(value, path):
-    if type(value) in (tuple, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, f"{path}[{i}]")
-    elif type(value) is dict:
-        for k, v in value.items():
-            yield from _paths(v, f"{path}[{k!r}]")
-    else:
-        yield path, value
+_aliases = _alias_finder()
 
 
 def run_cell(namespace: dict, source: str, index: int, timeout: float, call_limit: float | None = None) -> dict:
@@ -197,18 +205,28 @@ def run_cell(namespace: dict, source: str, index: int, timeout: float, call_limi
 
 
 def answer_call(request: dict, blobs: list[bytes], out_blobs: list[bytes], namespace: dict,
-                store: protocol.HandleStore, timeout: float | None) -> dict:
+                store: protocol.HandleStore, timeout: float | None, received: list | None = None) -> dict:
     """One call request as it arrives on the wire, answered as it leaves:
-    arguments decoded, the function called, its value encoded into ``out_blobs``."""
+    arguments decoded, the function called, its value encoded into ``out_blobs``.
+    ``received`` holds the arguments of the batch's earlier calls: a request
+    with ``same_args_as: k`` is called on the very objects call k received (as
+    they are now), so that an in-place change shows in its value."""
     name = str(request.get("name"))
+    received = [] if received is None else received
+    same = request.get("same_args_as")
     try:
-        args = protocol.decode(request["args"], blobs, store)
+        if type(same) is int and 0 <= same < len(received) and received[same] is not None:
+            args = received[same]
+        else:
+            args = tuple(protocol.decode(request["args"], blobs, store))
     except Exception as error:
+        received.append(None)
         return {"error": f"could not receive the arguments: {error}"}
+    received.append(args)
     function = namespace.get(name)
     if not callable(function):
         return {"error": f"{name} is not defined as a function in your notebook.", "kind": "undefined"}
-    reply = perform_call(function, tuple(args), request.get("keep_args", False), timeout, namespace)
+    reply = perform_call(function, args, request.get("keep_args", False), timeout, namespace)
     mark = len(out_blobs)
     try:
         for key in ("value", "args_after"):

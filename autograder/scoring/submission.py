@@ -74,6 +74,9 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
     finally:
         run.close()
     result.notes += run.notes
+    if getattr(run, "tampered", False):
+        result.notes.append("the grader's own code in the notebook's process was changed while it ran: flagged "
+                            "for review; what that process reported about itself (purity) was not credited")
     result.seconds = time.monotonic() - start
     return result
 

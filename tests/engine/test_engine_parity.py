@@ -163,13 +163,26 @@ def per_question(result) -> dict[str, float]:
     return points
 
 
+@pytest.fixture
+def every_cell(engine):
+    """The shared sandboxed engine running every cell, as the kernel engine
+    below: a hostile cell that grading leaves out would compare nothing."""
+    engine.run_all_cells = True
+    try:
+        yield engine
+    finally:
+        engine.run_all_cells = False
+
+
 @pytest.mark.parametrize("case", [pytest.param(case, id=case.name) for case in CASES])
-def test_both_engines_give_the_same_scores(case, context, assignment, engine):
+def test_both_engines_give_the_same_scores(case, context, assignment, every_cell):
     path = context.submission_dir / f"{case.name}.ipynb"
     nbformat.write(case.build(context), path)
     limits = replace(SUITE_LIMITS, **case.limits)
-    sandboxed = grade_notebook(assignment, path, engine, limits=limits)
-    faithful = grade_notebook(assignment, path, KernelEngine(), limits=limits)
+    sandboxed = grade_notebook(assignment, path, every_cell, limits=limits)
+    kernel = KernelEngine()
+    kernel.run_all_cells = True
+    faithful = grade_notebook(assignment, path, kernel, limits=limits)
 
     assert per_question(faithful) == per_question(sandboxed), (
         "\n".join(["the engines disagree", "--- sandbox:", *sandboxed.notes, "--- kernel:", *faithful.notes]))

@@ -426,8 +426,11 @@ def _verify_nothing_unpickled(result: SubmissionResult, ctx: Context, report: di
 
 
 def _forged_protocol(ctx: Context) -> str:
+    """The running protocol module is reached through gc (it cannot be imported
+    in the sandbox), and its encode forged: every reply carries a pickled
+    object array."""
     return _pickle_payload(ctx) + '''
-        import autograder.engine.protocol as _protocol
+        import gc, types
 
 
         def _forged_encode(value, blobs, store=None, depth=0):
@@ -435,7 +438,10 @@ def _forged_protocol(ctx: Context) -> str:
             return {"array": len(blobs) - 1, "dtype": "|O", "shape": [1]}
 
 
-        _protocol.encode = _forged_encode
+        for _found in gc.get_objects():
+            if isinstance(_found, types.FunctionType) and _found.__name__ == "encode" and \\
+                    _found.__module__.endswith("protocol"):
+                _found.__globals__["encode"] = _forged_encode
     '''
 
 
@@ -462,11 +468,67 @@ def _hide_mutation(ctx: Context) -> str:
 
 IN_PLACE_UPDATE = "def update(theta, grad, lr):\n    theta -= lr * grad\n    return theta\n"
 PURITY_CASES = ("update returns a new array and leaves theta unchanged", "update leaves its inputs unchanged")
-# What the student's process reports about a call (arguments after it, warnings) is not credited
-# when the notebook reaches into the grader's code.
-SELF_REPORTED_CASES = PURITY_CASES + ("sgd_step leaves its inputs unchanged",
-                                      "sigmoid(-1000) and sigmoid(1000) without overflow",
-                                      "sigmoid of large magnitudes stays finite and warning-free")
+# What the student's process reports about a call (its arguments after it) is not credited when the
+# notebook reaches into the grader's code, or is found to have changed it.
+SELF_REPORTED_CASES = PURITY_CASES + ("sgd_step leaves its inputs unchanged",)
+SIGMOID_STABILITY = ("sigmoid(±720) and sigmoid(±1000) without overflow",
+                     "sigmoid of large magnitudes stays finite and keeps its digits")
+TEXTBOOK_SIGMOID = "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"
+SILENCED_SIGMOID = "def sigmoid(z):\n    with np.errstate(over=\"ignore\"):\n        return 1 / (1 + np.exp(-z))\n"
+
+# A stand-in for the child's perform_call that reports the arguments as they were before the call and no
+# views, and even puts the values back into the arguments afterwards, so that a second call sees them
+# unchanged: only the grader's check of its own code can tell.
+_HIDING_CALL = '''
+import copy as _copy
+import numpy as _np
+
+
+def _hiding(real):
+    def perform_call(function, args, keep_args, timeout=None, namespace=None):
+        untouched = _copy.deepcopy(args)
+        reply = real(function, args, keep_args, timeout, namespace)
+        if isinstance(reply.get("value"), _np.ndarray):
+            reply["value"] = reply["value"].copy()  # what it returned may be an argument: keep it as it is now
+        for now, before in zip(args, untouched):
+            if isinstance(now, _np.ndarray) and now.shape == before.shape:
+                now[...] = before
+        if keep_args:
+            reply["args_after"], reply["aliases"] = untouched, []
+        return reply
+
+    return perform_call
+'''
+
+PROBE_BY_BUILT_NAME = _HIDING_CALL + '''
+_calls = __import__("auto" "grader.engine.student_code", fromlist=["perform_call"])
+_calls.perform_call = _hiding(_calls.perform_call)
+'''
+
+PROBE_THROUGH_SYS_MODULES = _HIDING_CALL + '''
+import sys
+for _name, _module in list(sys.modules.items()):
+    if _name.endswith("student_code") and hasattr(_module, "perform_call"):
+        _module.perform_call = _hiding(_module.perform_call)
+'''
+
+PROBE_THROUGH_GC = _HIDING_CALL + '''
+import gc, types
+for _found in gc.get_objects():
+    if isinstance(_found, types.FunctionType) and _found.__name__ == "perform_call" and \\
+            "keep_args" in _found.__code__.co_varnames and _found.__module__ != "__main__":
+        _found.__globals__["perform_call"] = _hiding(_found)
+'''
+
+PROBE_THROUGH_FRAMES = _HIDING_CALL + '''
+import sys
+_frame = sys._getframe(0)
+while _frame is not None:
+    if "perform_call" in _frame.f_globals and _frame.f_globals is not globals():
+        _frame.f_globals["perform_call"] = _hiding(_frame.f_globals["perform_call"])
+        break
+    _frame = _frame.f_back
+'''
 
 STUBBORN_LOOP = """
 while True:
@@ -768,6 +830,31 @@ CASES: list[Hostile] = [
             "does not turn an in-place update into a pure one",
             appended(_hide_mutation, base=replaced("update", IN_PLACE_UPDATE)),
             Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
+    Hostile("probe-imported-by-a-built-name", "the grader's internals cannot be imported under a name built "
+            "from strings: the in-place update loses what an honest one loses",
+            appended(PROBE_BY_BUILT_NAME, base=replaced("update", IN_PLACE_UPDATE)),
+            Expect(failed_cases=PURITY_CASES, reason=("ModuleNotFoundError", "changed its argument"))),
+    Hostile("probe-through-sys-modules", "the grader's modules are not in sys.modules: the in-place update "
+            "loses what an honest one loses",
+            appended(PROBE_THROUGH_SYS_MODULES, base=replaced("update", IN_PLACE_UPDATE)),
+            Expect(failed_cases=PURITY_CASES, reason=("changed its argument",))),
+    Hostile("probe-through-gc", "the child's call reached through gc and replaced (even undoing the change "
+            "afterwards) is found out: nothing the process reports about itself is credited",
+            appended(PROBE_THROUGH_GC, base=replaced("update", IN_PLACE_UPDATE)),
+            Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
+    Hostile("probe-through-frames", "the child's call reached through a cell's calling frame and replaced is "
+            "found out: nothing the process reports about itself is credited",
+            appended(PROBE_THROUGH_FRAMES, base=replaced("update", IN_PLACE_UPDATE)),
+            Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
+    Hostile("honest-in-place-update", "the reference point of the probe cases: an in-place update, nothing else",
+            replaced("update", IN_PLACE_UPDATE), Expect(failed_cases=PURITY_CASES), batch=True),
+    # numerical stability is judged by the values, not by warnings a `with` block can silence
+    Hostile("silenced-textbook-sigmoid", "np.errstate(over='ignore') around 1 / (1 + exp(-z)) hides the "
+            "warning, not the overflow: it loses what the textbook formula loses",
+            replaced("sigmoid", SILENCED_SIGMOID), Expect(failed_cases=SIGMOID_STABILITY,
+                                                          reason=("exactly 0 where the true value is not",))),
+    Hostile("textbook-sigmoid", "the reference point: 1 / (1 + exp(-z)) loses its stability cases",
+            replaced("sigmoid", TEXTBOOK_SIGMOID), Expect(failed_cases=SIGMOID_STABILITY), batch=True),
     # values that try to pass for right ones
     Hostile("always-equal-object", "an object whose __eq__ is always True is not a number",
             wrapped_leaf("_AlwaysEqual()", setup='''

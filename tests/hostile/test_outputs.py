@@ -170,7 +170,8 @@ def test_hostile_file_names_get_safe_unique_labels_and_inert_cells(tmp_path, wid
 
 def test_a_message_with_markup_and_escapes_is_printed_as_written(tmp_path, filled, wide_console):
     message = "[/] [bold]x[/bold] :warning: \x1b[2J\x1b]0;pwned\x07\u202e end\\"
-    filled.cells.insert(0, new_code_cell(f"raise ValueError({message!r})"))
+    defining = next(cell for cell in filled.cells if cell.cell_type == "code" and "def sigmoid(" in cell.source)
+    defining.source += f"\n\nraise ValueError({message!r})\n"  # in a cell grading needs: it runs
     path = put(tmp_path / "subs", "mallory.ipynb", filled)
     code, output = grade(path, "--out", tmp_path / "grades")
     assert code == 0, output

@@ -54,6 +54,7 @@ def sealed_engine(request, canary):
         yield request.getfixturevalue("hostile_engine")
         return
     with Engine(slot=SLOT + 1, isolation="process") as engine:
+        engine.run_all_cells = True
         yield engine
 
 
@@ -569,6 +570,7 @@ def test_a_submission_keeps_its_result_when_the_cleanup_after_it_fails(context, 
 def test_a_uid_left_dirty_before_the_grader_started_is_never_run_as(context):
     """An engine proves its uid empty before the first submission runs as it."""
     with Engine(slot=SLOT + 2, isolation="process") as engine:
+        engine.run_all_cells = True
         with planted(engine.uid) as dirty:
             result = grade(context, engine, context.filled(), "first-of-a-grader")
         assert result.total == result.possible and not any("cleanup" in note for note in result.notes)
