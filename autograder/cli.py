@@ -13,33 +13,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from autograder.course import (CourseError, assignment_names, course_root, late_policy, load_assignment,
-                               load_public)
-from autograder.demo import write_samples
-from autograder.engine.kernel import KernelEngine
-from autograder.engine.session import Engine, Limits
-from autograder.intake.collect import Found, collect, plain
-from autograder.intake.late import LatePolicy, LatePolicyError
-from autograder.notebook.read import assignment_of
-from autograder.outputs.feedback import print_case_results, question_table
 from autograder.outputs.exports import FORMATS, ExportError, counted_results, export_text
-from autograder.outputs.files import PUBLIC_ONLY_NOTE, write_atomic
-from autograder.outputs.html.feedback import rebuild_feedback_pages, write_feedback_pages
-from autograder.outputs.html.report import ReportError, records_from_source, write_report
 from autograder.outputs.safe import markup_text, one_line, rich_text, terminal_text
-from autograder.release import INSTALL, ReleaseError, release
-from autograder.scoring.batch import BatchError, grade_batch
-from autograder.scoring.results import SubmissionResult
-from autograder.scoring.submission import grade_notebook
-from autograder.scoring.validate import validate_assignment
-from autograder.notebook.assign import assign as assign_files
-from autograder.notebook.master import MasterError
+from autograder.release import INSTALL
 
 console = Console()
-DEMO_LIMITS = Limits(cell_timeout=2.0, call_timeout=2.0)  # the demo's hanging sample need not wait 10 s
+DEMO_LIMITS = {"cell_timeout": 2.0, "call_timeout": 2.0}  # the demo's hanging sample need not wait 10 s
 
 
 @click.group()
@@ -53,12 +33,19 @@ def main() -> None:
 @click.option("-q", "--question", help="Check one question (a contract function name).")
 @click.option("-a", "--assignment", help="Assignment name (default: from the notebook's metadata or file name).")
 @click.option("--kernel", is_flag=True, help="Run the notebook in a Jupyter kernel instead of the sandbox.")
-def check(notebook: Path, question: str | None, assignment: str | None, kernel: bool) -> None:
+@click.option("--run-all-cells", is_flag=True, help="Run every cell, also those nothing graded depends on.")
+def check(notebook: Path, question: str | None, assignment: str | None, kernel: bool, run_all_cells: bool) -> None:
     """Run the public tests on a notebook, as a student would; exit 1 if a check fails."""
+    from autograder.engine.kernel import KernelEngine
+    from autograder.engine.session import Engine
+    from autograder.outputs.feedback import print_case_results
+    from autograder.scoring.submission import grade_notebook
+
     spec = _public_spec(notebook, assignment)
     if question and question not in [q.name for q in spec.questions]:
         raise click.UsageError(f"no question {question!r}; questions: {', '.join(q.name for q in spec.questions)}")
     with (KernelEngine() if kernel else Engine()) as engine:
+        engine.run_all_cells = run_all_cells
         result = grade_notebook(spec, notebook, engine, include_hidden=False, only=question)
     _print_notes(result)
     print_case_results(result.cases, console)
@@ -85,11 +72,20 @@ def check(notebook: Path, question: str | None, assignment: str | None, kernel: 
 @click.option("--late-policy", help='"none", "zero", or e.g. "10%/day, max 50%" or "5%/hour" (of the points earned).')
 @click.option("--grace", help="Grace period after the due date, e.g. 15m, 2h.")
 @click.option("--cutoff", help="After this date and time a submission earns nothing.")
+@click.option("--run-all-cells", is_flag=True, help="Run every cell, also those nothing graded depends on.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: sandboxes on this machine; dask: each submission a task on a Dask cluster.")
+@click.option("--scheduler", help="The Dask scheduler's address (tcp://host:8786), with --executor dask.")
 def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: int, isolation: str,
           kernel: bool, resume: bool, gradebook: Path | None, public_only: bool, accept_py: bool,
-          due: str | None, late_policy: str | None, grace: str | None, cutoff: str | None) -> None:
+          due: str | None, late_policy: str | None, grace: str | None, cutoff: str | None, run_all_cells: bool,
+          executor: str, scheduler: str | None) -> None:
     """Grade submissions: notebooks, folders of them, zip archives, Canvas or
     Gradescope downloads. One row per student (the latest submission counts)."""
+    from autograder.intake.collect import collect
+    from autograder.outputs.files import PUBLIC_ONLY_NOTE
+    from autograder.outputs.html.feedback import write_feedback_pages
+
     spec = _load(assignment, with_solutions=not public_only)
     policy = _late_policy(assignment, due=due, late_policy=late_policy, grace=grace, cutoff=cutoff)
     if public_only:
@@ -101,9 +97,11 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: i
         if not intake.found:
             raise click.ClickException(f"nothing to grade in {terminal_text(', '.join(map(str, submissions)))}: "
                                        f"no notebook found ({len(intake.skipped)} other files skipped).")
-        everything = _grade_with_progress(spec, intake.found, out_dir, jobs, isolation, kernel=kernel,
-                                          resume=resume, gradebook=gradebook, skipped=intake.skipped,
-                                          policy=policy, include_hidden=not public_only)
+        with _executor(executor, scheduler) as cluster:
+            everything = _grade_with_progress(spec, intake.found, out_dir, cluster.slots() if cluster else jobs,
+                                              isolation, kernel=kernel, resume=resume, gradebook=gradebook,
+                                              skipped=intake.skipped, policy=policy, include_hidden=not public_only,
+                                              executor=cluster, run_all_cells=run_all_cells)
     results = [result for result in everything if result.counted]
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
@@ -130,6 +128,8 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, jobs: i
 @click.option("--canvas-id", default="", help="Canvas's id of the assignment, for the canvas format's column.")
 def export(gradebook: Path, assignment: str, out_file: Path, fmt: str, canvas_id: str) -> None:
     """Export the score of every student from a gradebook, late penalties applied."""
+    from autograder.outputs.files import write_atomic
+
     spec = _load(assignment, with_solutions=False)
     try:
         results = counted_results(gradebook, assignment)
@@ -143,6 +143,8 @@ def export(gradebook: Path, assignment: str, out_file: Path, fmt: str, canvas_id
 @click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def feedback(out_dir: Path) -> None:
     """(Re)build the feedback.html page of every results.json in a grading output folder."""
+    from autograder.outputs.html.feedback import rebuild_feedback_pages
+
     try:
         pages = rebuild_feedback_pages(out_dir, _assignment_or_none)
     except ValueError as error:
@@ -159,6 +161,8 @@ def feedback(out_dir: Path) -> None:
 @click.option("-a", "--assignment", help="The assignment, if SOURCE holds several.")
 def report(source: Path, out_file: Path, assignment: str | None) -> None:
     """Write the class report (one HTML page) from a gradebook or a grading output folder."""
+    from autograder.outputs.html.report import ReportError, records_from_source, write_report
+
     try:
         name, records = records_from_source(source, assignment, _assignment_or_none)
     except ReportError as error:
@@ -171,6 +175,9 @@ def report(source: Path, out_file: Path, assignment: str | None) -> None:
 @click.argument("assignment")
 def assign(assignment: str) -> None:
     """Write the student notebook and contract.json of an assignment from its master notebook."""
+    from autograder.notebook.assign import assign as assign_files
+    from autograder.notebook.master import MasterError
+
     try:
         paths = assign_files(assignment, _root())
     except MasterError as error:
@@ -182,6 +189,11 @@ def assign(assignment: str) -> None:
 @click.argument("assignments", nargs=-1)
 def validate(assignments: tuple[str, ...]) -> None:
     """Prove assignments gradable (all of them if none is named)."""
+    from autograder.course import assignment_names
+    from autograder.engine.session import Engine
+    from autograder.scoring.validate import validate_assignment
+    from rich.table import Table
+
     root = _root()
     names = list(assignments) or assignment_names(root)
     failed = 0
@@ -210,6 +222,9 @@ def validate(assignments: tuple[str, ...]) -> None:
               help="The command the bundle's README gives students to install the checker.")
 def release_command(assignment: str, out_dir: Path, install: str) -> None:
     """Write the student bundle of an assignment (nothing from solutions/)."""
+    from autograder.course import CourseError
+    from autograder.release import ReleaseError, release
+
     try:
         files = release(assignment, out_dir, _root(), install)
     except (ReleaseError, CourseError) as error:
@@ -223,11 +238,16 @@ def release_command(assignment: str, out_dir: Path, install: str) -> None:
               type=click.Path(file_okay=False, path_type=Path))
 def demo(assignment: str, out_dir: Path) -> None:
     """Make sample submissions (correct, partly wrong, broken, ...) and grade them."""
+    from autograder.demo import write_samples
+    from autograder.engine.session import Limits
+    from autograder.intake.collect import plain
+    from autograder.outputs.feedback import question_table
+
     spec = _load(assignment)
     paths = write_samples(spec, _root(), out_dir / "submissions")
     console.print(f"Sample submissions in {markup_text(out_dir / 'submissions')}:")
     results = _grade_with_progress(spec, plain(paths), out_dir / "results", jobs=2, isolation="auto",
-                                   limits=DEMO_LIMITS)
+                                   limits=Limits(**DEMO_LIMITS))
     questions = [q.name for q in spec.questions]
     console.print(_question_summary(results, questions))
     console.print(_summary_table(results, questions))
@@ -238,6 +258,8 @@ def demo(assignment: str, out_dir: Path) -> None:
 
 
 def _root() -> Path:
+    from autograder.course import CourseError, course_root
+
     try:
         return course_root()
     except CourseError as error:
@@ -245,6 +267,8 @@ def _root() -> Path:
 
 
 def _load(name: str, with_solutions: bool = True):
+    from autograder.course import CourseError, load_assignment
+
     try:
         return load_assignment(name, _root(), with_solutions=with_solutions)
     except CourseError as error:
@@ -253,6 +277,8 @@ def _load(name: str, with_solutions: bool = True):
 
 def _assignment_or_none(name: str):
     """The assignment of that name in the course, for per-case points; None if there is none."""
+    from autograder.course import CourseError, course_root, load_assignment
+
     try:
         return load_assignment(name, course_root())
     except (CourseError, OSError, ImportError, SyntaxError, AttributeError):
@@ -263,6 +289,9 @@ def _public_spec(notebook: Path, assignment: str | None):
     """The public tests for ``check``: those next to the notebook (a student's
     bundle), else the course's. A notebook whose assignment cannot be told
     (renamed, no metadata) gets advice to name it with -a."""
+    from autograder.course import CourseError, course_root, load_assignment, load_public
+    from autograder.notebook.read import assignment_of
+
     name = assignment or assignment_of(notebook) or notebook.stem
     try:
         if (notebook.parent / "public_tests.py").is_file():
@@ -275,13 +304,36 @@ def _public_spec(notebook: Path, assignment: str | None):
 
 
 def _late_policy(name: str, **given: str | None) -> LatePolicy:
+    from autograder.course import CourseError, late_policy
+    from autograder.intake.late import LatePolicyError
+
     try:
         return late_policy(name, _root(), **given)
     except (CourseError, LatePolicyError) as error:
         raise click.ClickException(terminal_text(error)) from None
 
 
+def _executor(kind: str, scheduler: str | None):
+    """A context giving the Dask executor for ``--executor dask`` (None for the local pool)."""
+    import contextlib
+
+    if kind == "local":
+        if scheduler:
+            raise click.UsageError("--scheduler needs --executor dask")
+        return contextlib.nullcontext()
+    if not scheduler:
+        raise click.UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://scheduler:8786)")
+    from autograder.scoring.distributed import DaskExecutor, DistributedError
+
+    try:
+        return DaskExecutor(scheduler, _root())
+    except DistributedError as error:
+        raise click.ClickException(terminal_text(error)) from None
+
+
 def _print_skipped(skipped: list[tuple[str, str]]) -> None:
+    from rich.table import Table
+
     if not skipped:
         return
     table = Table(title=f"skipped: {len(skipped)} file(s) that are not submissions")
@@ -295,15 +347,19 @@ def _print_skipped(skipped: list[tuple[str, str]]) -> None:
 def _grade_with_progress(spec, found: list[Found], out_dir: Path, jobs: int, isolation: str,
                          limits: Limits | None = None, kernel: bool = False, resume: bool = False,
                          gradebook: Path | None = None, skipped: list[tuple[str, str]] = (),
-                         policy: LatePolicy | None = None, include_hidden: bool = True) -> list[SubmissionResult]:
+                         policy: LatePolicy | None = None, include_hidden: bool = True, executor=None,
+                         run_all_cells: bool = False) -> list[SubmissionResult]:
+    from autograder.scoring.batch import BatchError, grade_batch
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(found))
         try:
             results = grade_batch(spec, out_dir=out_dir, jobs=jobs, isolation=isolation, limits=limits,
                                   kernel=kernel, resume=resume, gradebook=gradebook, found=found, skipped=skipped,
-                                  policy=policy, include_hidden=include_hidden,
-                                  on_result=lambda result: progress.advance(task))
+                                  policy=policy, include_hidden=include_hidden, executor=executor,
+                                  run_all_cells=run_all_cells, on_result=lambda result: progress.advance(task))
         except BatchError as error:
             raise click.ClickException(terminal_text(error)) from None
     notes = {note for result in results for note in result.notes if note.startswith("WARNING")}
@@ -315,6 +371,8 @@ def _grade_with_progress(spec, found: list[Found], out_dir: Path, jobs: int, iso
 def _summary_table(results: list[SubmissionResult], questions: list[str]) -> Table:
     """One row per counted submission: who, the score that counts, the late
     deduction and why, and the first note, wrapped (never cut)."""
+    from rich.table import Table
+
     table = Table(title="submissions")
     table.add_column("submission")
     table.add_column("student")
@@ -334,6 +392,8 @@ def _summary_table(results: list[SubmissionResult], questions: list[str]) -> Tab
 
 def _question_summary(results: list[SubmissionResult], questions: list[str]) -> Table:
     """Per question: how the class did."""
+    from rich.table import Table
+
     table = Table(title="questions")
     for column, justify in (("question", "left"), ("points", "right"), ("mean", "right"),
                             ("full marks", "right"), ("zero", "right")):
