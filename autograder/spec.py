@@ -85,10 +85,10 @@ class Program:
     without ``fn``, what runs: a Python expression such as
     ``"compute_gradient(X, predict(X, theta), y)"``, evaluated with the case's
     inputs bound to their names (``Fixed(X=...)``, ``Seeded(..., names=...)``),
-    ``np`` for NumPy and every other name a contract function of the
-    implementation being run. ``fn(m, *inputs)`` (``m`` exposes the contract
-    functions as attributes) is for what one expression cannot say; then
-    ``text`` only describes it.
+    the helpers of ``HELPERS`` (``np`` for NumPy, ``logistic``) by theirs, and
+    every other name a contract function of the implementation being run.
+    ``fn(m, *inputs)`` (``m`` exposes the contract functions as attributes) is
+    for what one expression cannot say; then ``text`` only describes it.
 
     When grading, only the question's own function comes from the student and
     every other contract function from the reference (CURRICULUM: "each
@@ -110,6 +110,15 @@ class Program:
     @property
     def free_names(self) -> set[str]:
         """Names the text uses that it does not bind itself (inputs and contract functions)."""
+        return self._unbound_names - set(HELPERS)
+
+    @property
+    def helpers(self) -> set[str]:
+        """The names of ``HELPERS`` the text uses."""
+        return self._unbound_names & set(HELPERS)
+
+    @property
+    def _unbound_names(self) -> set[str]:
         try:
             tree = ast.parse(self.text, mode="eval")
         except SyntaxError as error:
@@ -118,7 +127,7 @@ class Program:
         loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.Lambda) for a in n.args.args}
-        return loaded - bound - {"np"} - set(dir(builtins))
+        return loaded - bound - set(dir(builtins))
 
     def bound(self, names: Sequence[str]) -> "Program":
         """This Program with its inputs named ``names`` (a text Program's inputs come by position)."""
@@ -127,9 +136,20 @@ class Program:
     def _evaluate(self, m, *inputs):
         if len(inputs) != len(self.names):
             raise ValueError(f"Program {self.text!r} got {len(inputs)} inputs for names {self.names}")
-        scope = {"np": np, **{name: getattr(m, name) for name in self.free_names - set(self.names)}}
+        scope = {**HELPERS, **{name: getattr(m, name) for name in self.free_names - set(self.names)}}
         scope.update(zip(self.names, inputs))
         return eval(_compiled(self.text), scope)
+
+
+def logistic(z):
+    """The logistic function 1 / (1 + exp(-z)), elementwise, written with tanh
+    so that no z overflows. ``z``: a number or an array; same shape back."""
+    return 0.5 * (1 + np.tanh(np.asarray(z) / 2))
+
+
+# What a Program's text may name besides its inputs, contract functions and Python's builtins: the
+# standard functions a course's formulas use that are not contract functions of every assignment.
+HELPERS = {"np": np, "logistic": logistic}
 
 
 @functools.lru_cache(maxsize=None)
@@ -225,9 +245,11 @@ class Mistake:
     where ``may_also_cost`` says, with a reason.
 
     The wrong function is either an edit of the reference function (the text
-    ``replaces``, which must occur in it exactly once, replaced by ``by``) or
-    written out whole (``whole``). ``reference`` is the reference function's
-    source, bound when the assignment is loaded."""
+    ``replaces``, which must occur in it exactly once, replaced by ``by``, and
+    as many further (text, replacement) pairs in ``also`` where the mistake
+    changes more than one place; the texts may not overlap) or written out
+    whole (``whole``). ``reference`` is the reference function's source, bound
+    when the assignment is loaded."""
 
     name: str
     function: str
@@ -236,7 +258,13 @@ class Mistake:
     whole: str | None = None
     replaces: str | None = None
     by: str = ""
+    also: tuple[tuple[str, str], ...] = ()
     reference: str | None = field(default=None, repr=False)
+
+    @property
+    def edits(self) -> tuple[tuple[str, str], ...]:
+        """Every (text, replacement) pair of an edit; () for a whole function."""
+        return () if self.whole is not None else ((self.replaces, self.by), *self.also)
 
     def drift(self) -> str | None:
         """Why the edit cannot be made on the reference (None if it can, or if it is a whole function)."""
@@ -244,10 +272,15 @@ class Mistake:
             return None
         if self.reference is None:
             return f"no reference function {self.function} to edit"
-        found = self.reference.count(self.replaces)
-        if found != 1:
-            return (f"the text {self.replaces!r} occurs {found} times in the reference {self.function}, "
-                    "not exactly once")
+        for text, _ in self.edits:
+            found = self.reference.count(text)
+            if found != 1:
+                return f"the text {text!r} occurs {found} times in the reference {self.function}, not exactly once"
+        spans = sorted((self.reference.index(text), self.reference.index(text) + len(text), text)
+                       for text, _ in self.edits)
+        for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+            if start < end:
+                return f"the texts {first!r} and {second!r} overlap in the reference {self.function}"
         return None
 
     @property
@@ -257,7 +290,12 @@ class Mistake:
             return self.whole
         if problem := self.drift():
             raise MistakeDrift(f"mistake {self.name!r}: {problem}")
-        return self.reference.replace(self.replaces, self.by)
+        source = self.reference
+        # from the last place to the first, so that each edit finds its text where the reference has it
+        for text, replacement in sorted(self.edits, key=lambda pair: -self.reference.index(pair[0])):
+            start = self.reference.index(text)
+            source = source[:start] + replacement + source[start + len(text):]
+        return source
 
 
 @dataclass
@@ -300,7 +338,8 @@ def merge_questions(*case_lists: Sequence[tuple[str, Case]], order: Sequence[str
 
     Raises ValueError for a case of an unknown question, two cases of one
     question with the same name (results and expected values are kept by
-    name), or a text Program naming neither an input nor a contract function."""
+    name), a text Program naming neither an input nor a contract function,
+    or a helper that is also a contract function (which one it means would be unclear)."""
     grouped: dict[str, list[Case]] = {name: [] for name in order}
     for pairs in case_lists:
         for question, case in pairs:
@@ -313,6 +352,9 @@ def merge_questions(*case_lists: Sequence[tuple[str, Case]], order: Sequence[str
                 if unknown:
                     raise ValueError(f"{question}: case {case.name!r}: the Program {program.text!r} uses "
                                      f"{', '.join(unknown)}, neither an input nor a contract function")
+                if program.names and (clash := sorted(program.helpers & set(order))):
+                    raise ValueError(f"{question}: case {case.name!r}: the Program {program.text!r} uses "
+                                     f"{', '.join(clash)}, both a helper and a contract function")
             if isinstance(case.inputs, Seeded) and case.inputs.seed is None:
                 case = replace(case, inputs=replace(case.inputs, seed=stable_seed(question, case.name)))
             grouped[question].append(case)
@@ -326,6 +368,12 @@ class MistakeLibrary(list):
         MISTAKES = MistakeLibrary()
         MISTAKES.edit("missing 1/N", "compute_gradient", " / X.shape[0]", "")
 
+    One that changes several places gives the further (text, replacement)
+    pairs in ``also``::
+
+        MISTAKES.edit("y - y_hat in both gradients", "gradients",
+                      "dw = (y_hat - y)", "dw = (y - y_hat)", also=[("db = (y_hat - y)", "db = (y - y_hat)")])
+
     A wrong answer no edit can say is written out as a real function, whose
     source (without the decorator) replaces the correct one::
 
@@ -336,10 +384,12 @@ class MistakeLibrary(list):
     ``targets`` defaults to the function's name.
     """
 
-    def edit(self, name: str, function: str, replaces: str, by: str, *, targets: str | None = None,
-             may_also_cost: tuple[str, ...] = ()) -> None:
-        """The reference ``function`` with the text ``replaces`` (exactly once in it) replaced by ``by``."""
-        self.append(Mistake(name, function, targets or function, tuple(may_also_cost), replaces=replaces, by=by))
+    def edit(self, name: str, function: str, replaces: str, by: str, *, also: Sequence[tuple[str, str]] = (),
+             targets: str | None = None, may_also_cost: tuple[str, ...] = ()) -> None:
+        """The reference ``function`` with the text ``replaces`` (exactly once in it) replaced by ``by``,
+        and each further (text, replacement) pair of ``also`` made the same way."""
+        self.append(Mistake(name, function, targets or function, tuple(may_also_cost), replaces=replaces, by=by,
+                            also=tuple((text, replacement) for text, replacement in also)))
 
     def add(self, name: str, targets: str | None = None, may_also_cost: tuple[str, ...] = ()):
         def register(function):

@@ -1,8 +1,6 @@
 """Typical wrong answers to logistic_regression; each must lose points on
 the question it targets (``autograder validate`` proves it)."""
 
-import numpy as np
-
 from autograder.spec import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
@@ -32,16 +30,9 @@ MISTAKES.edit('wrong batch boundaries: the last partial batch is dropped', 'trai
               '        for start in range(0, X.shape[0] - batch_size + 1, batch_size):')
 
 
-@MISTAKES.add("loss recorded after the epoch's updates instead of before")
-def train(X, y, theta, lr, epochs, batch_size):  # noqa: F811
-    theta = np.array(theta, dtype=float)
-    losses = []
-    for _ in range(epochs):
-        for start in range(0, X.shape[0], batch_size):
-            X_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
-            theta = update(theta, compute_gradient(X_batch, predict(X_batch, theta), y_batch), lr)
-        losses.append(bce_loss(predict(X, theta), y))
-    return theta, np.array(losses)
+MISTAKES.edit("loss recorded after the epoch's updates instead of before", 'train',
+              '        losses.append(bce_loss(predict(X, theta), y))\n', '',
+              also=[('y_batch), lr)\n', 'y_batch), lr)\n        losses.append(bce_loss(predict(X, theta), y))\n')])
 
 MISTAKES.edit('sgd_step with y - y_hat', 'sgd_step',
               '    y_hat = sigmoid(x @ theta)\n    return theta - lr * x * (y_hat - y)',
@@ -78,22 +69,17 @@ MISTAKES.edit('tanh gradient returned as a (d+1, 1) column', 'tanh_gradient',
               '(X.T @ (y_hat + 1 - 2 * y) / X.shape[0])[:, None')
 
 
-@MISTAKES.add("sigmoid's output preallocated as float32 (np.zeros(z.shape, dtype=np.float32)): "
-              "right to 7 digits, but not the contract's float64")
-def sigmoid(z):  # noqa: F811
-    z = np.asarray(z, dtype=float)
-    out = np.zeros(z.shape, dtype=np.float32)
-    positive = z >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
-    e = np.exp(z[~positive])
-    out[~positive] = e / (1.0 + e)
-    return out
+MISTAKES.edit("sigmoid's output preallocated as float32 (np.zeros(z.shape, dtype=np.float32)): "
+              "right to 7 digits, but not the contract's float64", 'sigmoid',
+              '    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))',
+              '    out = np.zeros(z.shape, dtype=np.float32)\n'
+              '    out[...] = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n'
+              '    return out')
 
 MISTAKES.edit('a `while True: pass` placeholder left at the top of sigmoid: every call hangs', 'sigmoid',
               '    z = np.asarray(z, dtype=float)',
               '    while True:\n        pass\n    z = np.asarray(z, dtype=float)')
 
 
-MISTAKES.add_source("a closing parenthesis missing in bce_loss: its cell does not compile", "bce_loss",
-                    "def bce_loss(y_hat, y):\n"
-                    "    return float(np.mean(-y * np.log(y_hat) - (1 - y) * np.log(1 - y_hat))\n")
+MISTAKES.edit("a closing parenthesis missing in bce_loss: its cell does not compile", 'bce_loss',
+              '(1 - y_hat)))', '(1 - y_hat))')
