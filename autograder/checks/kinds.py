@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.checks.compare import Tolerance, compare, describe_type
+from autograder.checks.compare import Tolerance, compare, describe_type, dtype_problem
 from autograder.checks.gradient import (FAST_ENTRIES, directional_agreement, disagreement_report, from_perturbed,
                                         perturbed)
 from autograder.checks.properties import (NUMERIC_WARNINGS, loop_problem, purity_problem, repeat_problem,
@@ -277,10 +277,14 @@ class Stable:
         if not result.ok:
             raise CallFailed.of(result)
         expected = _expected(ctx, self.call, self.expected) if self.expected is not None else None
-        problem = stability_problem(self.call, result.value, expected, self.rtol, self.atol, reveal=ctx.reveal)
+        what = describe(self.call, ctx.contract)
+        # A float32 result under- and overflows early: name the dtype, the cause, first.
+        problem = dtype_problem(result.value, expected, what, ctx.reveal) if expected is not None else None
+        problem = problem or stability_problem(self.call, result.value, expected, self.rtol, self.atol,
+                                               reveal=ctx.reveal)
         if problem is None and expected is not None:
-            problem = compare(result.value, expected, Tolerance(self.rtol, self.atol),
-                              what=describe(self.call, ctx.contract), layout=ctx.layout, reveal=ctx.reveal)
+            problem = compare(result.value, expected, Tolerance(self.rtol, self.atol), what=what, layout=ctx.layout,
+                              reveal=ctx.reveal)
         if problem is None:
             return Outcome(True)
         warned = [w for w in result.warnings if any(word in w for word in NUMERIC_WARNINGS)]
