@@ -214,6 +214,37 @@ def validate(assignments: tuple[str, ...]) -> None:
     console.print(f"[green]All {len(names)} assignment(s) validated.[/green]")
 
 
+@main.command("export-otter")
+@click.argument("assignment")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the otter-assign master notebook and the files it names.")
+def export_otter_command(assignment: str, out_dir: Path) -> None:
+    """Write an otter-grader master notebook whose tests run our checks."""
+    from autograder.export.otter import OtterExportError, export_otter
+
+    try:
+        master = export_otter(_load(assignment), _root(), out_dir)
+    except OtterExportError as error:
+        raise click.ClickException(terminal_text(error)) from None
+    console.print(f"Wrote {markup_text(master)}. Next: cd {markup_text(out_dir)} && otter assign "
+                  f"{markup_text(master.name)} dist")
+
+
+@main.command("export-gradescope")
+@click.argument("assignment")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The autograder zip to write (setup.sh, run_autograder, the course, this package).")
+def export_gradescope_command(assignment: str, out_file: Path) -> None:
+    """Write a Gradescope autograder zip that grades with this package's own sandbox."""
+    from autograder.export.gradescope import export_gradescope
+
+    try:
+        path = export_gradescope(_load(assignment), _root(), out_file)
+    except ValueError as error:
+        raise click.ClickException(terminal_text(error)) from None
+    console.print(f"Wrote {markup_text(path)}: upload it as a Gradescope programming assignment's autograder.")
+
+
 @main.command("release")
 @click.argument("assignment")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
