@@ -55,14 +55,27 @@ SINE_FORWARD_ERRORS = np.abs((np.sin(1.0 + HS) - np.sin(1.0)) / HS - np.cos(1.0)
 SINE_CENTRAL_ERRORS = np.abs((np.sin(1.0 + HS) - np.sin(1.0 - HS)) / (2 * HS) - np.cos(1.0))
 
 # a, b, c are numbers: the finite differences vary them as 0-d arrays, which go back to plain floats
-J_OF = Program("forward(a, b, c)[2]", lambda m, a, b, c: m.forward(float(a), float(b), float(c))[2])
-MEAN_BCE = Program("mean BCE of sigmoid(X @ w + b)",
-                   lambda m, X, y, w, b: np.mean(-(y * np.log(1 / (1 + np.exp(-(X @ w + b))))
-                                                   + (1 - y) * np.log(1 - 1 / (1 + np.exp(-(X @ w + b)))))))
+J_OF = Program("forward(float(a), float(b), float(c))[2]")
+MEAN_BCE = Program("np.mean(-(y * np.log(logistic(X @ w + b)) + (1 - y) * np.log(1 - logistic(X @ w + b))))")
+STEPS_AND_COUNT = Program("(lambda w, b, losses: (w, b, len(losses)))"
+                          "(*gradient_descent(X, y, w, b, lr, eps, max_iters))")
 
 
 def _lecture(*values):
     return Fixed(tuple(values))
+
+
+def _graph(a, b, c):
+    return Fixed(a=a, b=b, c=c)
+
+
+def _logistic(X, y, w, b):
+    return Fixed(X=X, y=y, w=w, b=b)
+
+
+def _descent(lr, eps, max_iters):
+    """Gradient descent from part 1's starting point on its four samples."""
+    return Fixed(X=X, y=Y, w=W, b=BIAS, lr=lr, eps=eps, max_iters=max_iters)
 
 
 def _nonnegative_of_length(value, inputs):
@@ -128,17 +141,12 @@ def _after_steps(steps, lr):
 TWO_STEPS_W, TWO_STEPS_B = _after_steps(2, 0.1)
 
 
-def _steps_and_count(m, *args):
-    w, b, losses = m.gradient_descent(*args)
-    return w, b, len(losses)
-
-
 PUBLIC = [
     ("forward", Case("J = 2(a + bc) at a=5, b=3, c=2: u = 6, v = 11, J = 22", _lecture(A, B, C),
                      Matches("forward", expected=(6.0, 11.0, 22.0)))),
     ("backward", Case("at a=5, b=3, c=2: dJ/da = 2, dJ/db = 2c = 4, dJ/dc = 2b = 6", _lecture(A, B, C),
                       Matches("backward", expected=(2.0, 4.0, 6.0)))),
-    *[("backward", Case(f"dJ/d{name} agrees with central differences of forward", _lecture(A, B, C),
+    *[("backward", Case(f"dJ/d{name} agrees with central differences of forward", _graph(A, B, C),
                         DerivativeAgrees("backward", J_OF, wrt=index, pick=lambda r, i=index: r[i],
                                          label=f"dJ/d{name} = backward(a, b, c)[{index}]")))
       for index, name in enumerate("abc")],
@@ -161,10 +169,10 @@ PUBLIC = [
                                _lecture(SINE, COSINE, 1.0, HS), Satisfies("difference_errors", _orders))),
     ("logistic_gradients_loop", Case("part 1's batch: dw = [0.2431, -0.019], db = 0.2702", _lecture(X, Y, W, BIAS),
                                      Matches("logistic_gradients_loop", expected=(LECTURE_DW, LECTURE_DB), atol=1e-3))),
-    ("logistic_gradients_loop", Case("dw agrees with central differences of the mean BCE", _lecture(X, Y, W, BIAS),
+    ("logistic_gradients_loop", Case("dw agrees with central differences of the mean BCE", _logistic(X, Y, W, BIAS),
                                      DerivativeAgrees("logistic_gradients_loop", MEAN_BCE, wrt=2,
                                                       pick=lambda r: r[0], label="dw"))),
-    ("logistic_gradients_loop", Case("db agrees with central differences of the mean BCE", _lecture(X, Y, W, BIAS),
+    ("logistic_gradients_loop", Case("db agrees with central differences of the mean BCE", _logistic(X, Y, W, BIAS),
                                      DerivativeAgrees("logistic_gradients_loop", MEAN_BCE, wrt=3,
                                                       pick=lambda r: r[1], label="db"))),
     ("logistic_gradients_vectorized", Case("part 1's batch: dw = [0.2431, -0.019], db = 0.2702",
@@ -172,30 +180,22 @@ PUBLIC = [
                                            Matches("logistic_gradients_vectorized",
                                                    expected=(LECTURE_DW, LECTURE_DB), atol=1e-3))),
     ("logistic_gradients_vectorized", Case("same values as the loop version (M=40, N=6)",
-                                           _lecture(X_WIDE, Y_WIDE, W_WIDE, -0.3),
+                                           _logistic(X_WIDE, Y_WIDE, W_WIDE, -0.3),
                                            Satisfies(Program("(logistic_gradients_loop(X, y, w, b), "
-                                                             "logistic_gradients_vectorized(X, y, w, b))",
-                                                             lambda m, *a: (m.logistic_gradients_loop(*a),
-                                                                            m.logistic_gradients_vectorized(*a))),
+                                                             "logistic_gradients_vectorized(X, y, w, b))"),
                                                      _loop_equals_vectorized))),
-    ("gradient_descent", Case("the first loss is part 1's batch loss 0.6691", _lecture(X, Y, W, BIAS, 0.1, 0.0, 3),
-                              Matches(Program("gradient_descent(X, y, w, b, lr, eps, max_iters)[2][0]",
-                                              lambda m, *a: m.gradient_descent(*a)[2][0]),
+    ("gradient_descent", Case("the first loss is part 1's batch loss 0.6691", _descent(0.1, 0.0, 3),
+                              Matches(Program("gradient_descent(X, y, w, b, lr, eps, max_iters)[2][0]"),
                                       expected=0.6691, atol=1e-3))),
     ("gradient_descent", Case("max_iters = 2, eps = 0: two losses, and (w, b) after two steps (one after each loss)",
-                              _lecture(X, Y, W, BIAS, 0.1, 0.0, 2),
-                              Matches(Program("(w, b, len(losses)) of gradient_descent(X, y, w, b, lr, eps, max_iters)",
-                                              _steps_and_count),
-                                      expected=(TWO_STEPS_W, TWO_STEPS_B, 2), atol=1e-6))),
+                              _descent(0.1, 0.0, 2),
+                              Matches(STEPS_AND_COUNT, expected=(TWO_STEPS_W, TWO_STEPS_B, 2), atol=1e-6))),
     ("gradient_descent", Case("max_iters = 1, eps = 0: one loss, and (w, b) after one step",
-                              _lecture(X, Y, W, BIAS, 0.1, 0.0, 1),
-                              Matches(Program("(w, b, len(losses)) of gradient_descent(X, y, w, b, lr, eps, max_iters)",
-                                              _steps_and_count),
-                                      expected=(W - 0.1 * EXACT_DW, BIAS - 0.1 * EXACT_DB, 1), atol=1e-6))),
+                              _descent(0.1, 0.0, 1),
+                              Matches(STEPS_AND_COUNT, expected=(W - 0.1 * EXACT_DW, BIAS - 0.1 * EXACT_DB, 1),
+                                      atol=1e-6))),
     ("gradient_descent", Case("eps = 1 is above the first loss: stop at once, (w, b) unchanged, one loss",
-                              _lecture(X, Y, W, BIAS, 0.1, 1.0, 5),
-                              Matches(Program("(w, b, len(losses)) of gradient_descent(X, y, w, b, lr, eps, max_iters)",
-                                              _steps_and_count), expected=(W, BIAS, 1)))),
+                              _descent(0.1, 1.0, 5), Matches(STEPS_AND_COUNT, expected=(W, BIAS, 1)))),
     # a constant history never increases and a constant answer is pure: both need the lecture loop's values too
     ("gradient_descent", Case("eps = 0, max_iters = 25: 25 losses that never increase, and the lecture loop's "
                               "(w, b, losses)",

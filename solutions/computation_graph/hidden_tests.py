@@ -13,8 +13,9 @@ from autograder.spec import Case, Program, Seeded
 SIZES = [(1, 1), (5, 2), (23, 4), (64, 7)]  # (M samples, N features)
 
 # a, b, c are numbers: the finite differences vary them as 0-d arrays, which go back to plain floats
-J_OF = Program("forward(a, b, c)[2]", lambda m, a, b, c: m.forward(float(a), float(b), float(c))[2])
-MEAN_BCE = Program("mean BCE of sigmoid(X @ w + b)", lambda m, X, y, w, b: _mean_bce(X, y, w, b))
+J_OF = Program("forward(float(a), float(b), float(c))[2]")
+MEAN_BCE = Program("np.mean(-(y * np.log(logistic(X @ w + b)) + (1 - y) * np.log(1 - logistic(X @ w + b))))")
+GRAPH, PROBLEM = ("a", "b", "c"), ("X", "y", "w", "b")  # the names of what scalars() and logistic_problem() return
 
 
 def _mean_bce(X, y, w, b):
@@ -82,7 +83,7 @@ def cases():
                               hidden=True)),
         ]
         out += [("backward", Case(f"dJ/d{name} agrees with central differences of forward (#{i + 1})",
-                                  Seeded(make),
+                                  Seeded(make, names=GRAPH),
                                   DerivativeAgrees("backward", J_OF, wrt=index, pick=lambda r, k=index: r[k],
                                                    label=f"dJ/d{name} = backward(a, b, c)[{index}]"),
                                   hidden=True))
@@ -109,9 +110,11 @@ def cases():
         for m, n in ((9, 3), (30, 5)):
             make = lambda r, m=m, n=n: logistic_problem(r, m, n)  # noqa: E731
             out += [
-                (name, Case(f"dw agrees with central differences of the mean BCE, M={m}, N={n}", Seeded(make),
+                (name, Case(f"dw agrees with central differences of the mean BCE, M={m}, N={n}",
+                            Seeded(make, names=PROBLEM),
                             DerivativeAgrees(name, MEAN_BCE, wrt=2, pick=lambda r: r[0], label="dw"), hidden=True)),
-                (name, Case(f"db agrees with central differences of the mean BCE, M={m}, N={n}", Seeded(make),
+                (name, Case(f"db agrees with central differences of the mean BCE, M={m}, N={n}",
+                            Seeded(make, names=PROBLEM),
                             DerivativeAgrees(name, MEAN_BCE, wrt=3, pick=lambda r: r[1], label="db"), hidden=True)),
             ]
 
