@@ -34,12 +34,15 @@ def print_case_results(results: list[CaseResult], console: Console | None = None
 
 
 def question_table(result: SubmissionResult, questions: list[str]) -> Table:
+    """Per question: the points earned and the first line of its first failed
+    case's message, in full: wrapped at word boundaries to the terminal's
+    width (a word wider than the column is folded), never cut."""
     table = Table(title=rich_text(f"{one_line(result.submission)}: {result.total:g} / {result.possible:g}"))
     table.add_column("question")
     table.add_column("points", justify="right")
-    table.add_column("first problem")
+    table.add_column("first problem", ratio=1, overflow="fold")
     for name, (earned, possible) in result.question_scores(questions).items():
         problem = next((c.message.splitlines()[0] for c in result.cases
                         if c.question == name and not c.passed and c.message), "")
-        table.add_row(rich_text(name), f"{earned:g} / {possible:g}", rich_text(problem, 100))
+        table.add_row(rich_text(name), f"{earned:g} / {possible:g}", rich_text(problem))
     return table

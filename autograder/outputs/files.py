@@ -3,7 +3,8 @@
 Every file is written to a temporary name and renamed into place, so a grader
 killed mid-batch never leaves a half-written file behind (a temporary file a
 hard kill leaves is removed by ``remove_temporary``, which ``--resume`` runs);
-files are readable by everyone who can read the folder (0644). Every text that may
+scores.csv alone grows by whole appended rows while a batch runs (``ScoresFile``).
+Files are readable by everyone who can read the folder (0644). Every text that may
 come from a student goes through ``autograder.outputs.safe`` on its way in:
 CSV cells are neutralised for spreadsheets, JSON strings are plain text, and a
 submission's folder is its safe label, never a path taken from a file name.
@@ -72,15 +73,61 @@ def scores_csv(results: list[SubmissionResult], questions: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([csv_cell(name) for name in (*INFO_COLUMNS, *questions, *SCORE_COLUMNS)])
-    for result in results:  # text cells neutralised; the numbers are the grader's own
-        scores = result.question_scores(questions)
-        writer.writerow([csv_cell(result.submission), csv_cell(result.student), csv_cell(result.student_name),
-                         csv_cell(result.source), csv_cell(result.submitted_at), str(result.attempt),
-                         *(f"{scores[q][0]:g}" for q in questions), f"{result.total:g}",
-                         f"{result.penalty_points:g}", csv_cell(result.late_reason),
-                         "public only" if result.public_only else "all", f"{result.score:g}",
-                         f"{result.possible:g}", csv_cell(result.error or "")])
+    writer.writerows(_scores_row(result, questions) for result in results)
     return buffer.getvalue()
+
+
+def _scores_row(result: SubmissionResult, questions: list[str]) -> list[str]:
+    scores = result.question_scores(questions)  # text cells neutralised; the numbers are the grader's own
+    return [csv_cell(result.submission), csv_cell(result.student), csv_cell(result.student_name),
+            csv_cell(result.source), csv_cell(result.submitted_at), str(result.attempt),
+            *(f"{scores[q][0]:g}" for q in questions), f"{result.total:g}",
+            f"{result.penalty_points:g}", csv_cell(result.late_reason),
+            "public only" if result.public_only else "all", f"{result.score:g}",
+            f"{result.possible:g}", csv_cell(result.error or "")]
+
+
+class ScoresFile:
+    """scores.csv while a batch writes it: the header and the rows already
+    known written whole (``write_atomic``: this also repairs a file a killed
+    run left, with a torn last line or rows of attempts that no longer count),
+    then one appended line per new result, so a result costs one short write
+    whatever the batch's size. Each line goes out in one ``write`` (a file
+    opened for appending), and a line a full disk cuts short is cut off again,
+    so a reader sees the header first and complete rows at any moment, in the
+    order they arrived; ``finish`` rewrites the file whole, in the batch's order.
+    Errors (OSError) are raised to the caller; the file stays as it was."""
+
+    def __init__(self, path: Path, questions: list[str], known: list[SubmissionResult]):
+        self.path, self.questions = Path(path), questions
+        self._file = None
+        write_atomic(self.path, scores_csv(known, questions))
+
+    def add(self, result: SubmissionResult) -> None:
+        """Append ``result``'s row."""
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(_scores_row(result, self.questions))
+        line = buffer.getvalue().encode("utf-8")
+        if self._file is None:  # opened once: each row is then a single write, no open or close
+            self._file = open(self.path, "ab", buffering=0)
+        end = self._file.seek(0, os.SEEK_END)
+        try:
+            written = self._file.write(line)
+            if written != len(line):
+                raise OSError(f"only {written} of {len(line)} bytes of a row could be written")
+        except OSError:
+            self._file.truncate(end)  # no torn row: the reader sees the rows before it
+            raise
+
+    def finish(self, results: list[SubmissionResult]) -> None:
+        """Write the file whole: ``results`` in their order."""
+        self.close()
+        write_atomic(self.path, scores_csv(results, self.questions))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def skipped_csv(skipped: list[tuple[str, str]]) -> str:

@@ -4,12 +4,15 @@ submission whatever happens to it, results written as they arrive.
 Each submission arrives from ``autograder.intake`` knowing its student, its
 place among that student's attempts and its submission time; the batch adds
 the late penalty, grades it, and writes the gradebook attempt, then its
-results.json, then scores.csv (one row per student: the attempt that counts).
+results.json and feedback page, then its row of scores.csv (one row per
+student: the attempt that counts), appended: a result costs the same whatever
+the batch's size, and a kill loses only the submissions being graded.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import queue
 import threading
@@ -22,10 +25,10 @@ from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
 from autograder.intake.collect import Found, plain
 from autograder.intake.late import LatePolicy, assess
-from autograder.outputs.files import (earlier_result, file_digest, remove_temporary, scores_csv, skipped_csv,
+from autograder.outputs.files import (ScoresFile, earlier_result, file_digest, remove_temporary, skipped_csv,
                                       write_atomic, write_submission)
 from autograder.outputs.gradebook import record, start_run
-from autograder.outputs.safe import OUTPUT_NAMES, file_label, one_line, unique_labels
+from autograder.outputs.safe import OUTPUT_NAMES, file_label, one_line, submission_folder, unique_labels
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.submission import grade_notebook, zero_result
 from autograder.spec import Assignment
@@ -82,12 +85,14 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
     ``executor`` (``distributed.DaskExecutor``) grades each submission on a
     cluster instead of in local sandboxes; ``run_all_cells`` runs cells that
     nothing graded depends on too.
-    Every submission gets its results.json, and every counted one its row;
-    if one could not be graded or written (a full disk, a file in the way),
-    the others still are, and BatchError is raised at the end, never a
-    silently missing row."""
+    Every submission gets its results.json and feedback page, and every
+    counted one its row; if one could not be graded or written (a full disk,
+    a file in the way), the others still are, and BatchError is raised at the
+    end, never a silently missing row."""
     if found is None:
         found = plain(list(paths or []), roots)
+    if out_dir is not None:  # the pages' modules (jinja2, matplotlib) load only for a batch that writes them
+        from autograder.outputs.html.feedback import PAGE_NAME, write_feedback_page, write_feedback_pages
     submissions = label_found(found, _reserved_names(out_dir, gradebook))
     chosen = None if kernel or executor is not None else choose_isolation(isolation)
     questions = [q.name for q in assignment.questions]
@@ -113,10 +118,15 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
                 record(gradebook, earlier, digests[position], run)
             except Exception as error:
                 failures.append(f"{submission.label}: {type(error).__name__}: {error}")
+        if out_dir is not None:  # its page, if the run that graded it was killed before writing it
+            failures += write_feedback_pages([earlier], assignment, out_dir, since=math.inf)
         on_result(earlier)
-
-    def scores() -> str:
-        return scores_csv([results[p] for p in sorted(results) if results[p].counted], questions)
+    scores = None
+    if out_dir is not None:  # whole, with what is known: a file a killed run left is repaired here
+        try:
+            scores = ScoresFile(out_dir / "scores.csv", questions, _counted(results))
+        except OSError as error:
+            failures.append(f"scores.csv: {type(error).__name__}: {error}")
 
     def work(slot: int) -> None:
         try:
@@ -146,7 +156,10 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
             steps.append(lambda: record(gradebook, result, digests[position], run))
         if out_dir is not None:
             steps.append(lambda: write_submission(out_dir, result, questions, digests[position], result.source))
-            steps.append(lambda: write_atomic(out_dir / "scores.csv", scores()))
+            steps.append(lambda: write_feedback_page(result, assignment,
+                                                     submission_folder(out_dir, result.submission) / PAGE_NAME))
+        if scores is not None and result.counted:
+            steps.append(lambda: scores.add(result))
         return [*steps, lambda: on_result(result)]
 
     threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
@@ -156,7 +169,13 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
         thread.join()
     final = [results[p] for p in sorted(results)]
     if out_dir is not None:
-        write_atomic(out_dir / "scores.csv", scores())
+        try:  # whole, in the order given, whatever order the results came in
+            if scores is None:  # it could not be started: one more try
+                ScoresFile(out_dir / "scores.csv", questions, _counted(results))
+            else:
+                scores.finish(_counted(results))
+        except OSError as error:
+            failures.append(f"scores.csv: {type(error).__name__}: {error}")
         if skipped:
             write_atomic(out_dir / SKIPPED_FILE, skipped_csv(list(skipped)))
     missing = [submission.label for position, submission in enumerate(submissions) if position not in results]
@@ -165,6 +184,11 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
     if failures:
         raise BatchError("; ".join(one_line(failure, 500) for failure in failures))
     return final
+
+
+def _counted(results: dict[int, SubmissionResult]) -> list[SubmissionResult]:
+    """The results that count (one per student), in the batch's order."""
+    return [results[position] for position in sorted(results) if results[position].counted]
 
 
 def _decided(assignment: Assignment, submission: Submission, policy: LatePolicy | None,
