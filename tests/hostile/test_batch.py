@@ -17,7 +17,6 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder.course import notebook_path
-from autograder.engine.session import Engine
 from autograder.notebook.build import mistaken_notebook, replace_functions
 from autograder.scoring.batch import grade_batch
 from autograder.scoring.submission import grade_notebook
@@ -49,8 +48,7 @@ def case_view(result) -> list[tuple]:
     return [(c.question, c.name, c.points, c.message) for c in result.cases]
 
 
-def test_two_hundred_submissions_every_tenth_hostile(assignment, canary, hostile_engine, tmp_path, monkeypatch):
-    monkeypatch.setattr(Engine, "run_all_cells", True, raising=False)  # the batch's engines run every hostile cell
+def test_two_hundred_submissions_every_tenth_hostile(assignment, canary, hostile_engine, tmp_path):
     folder = tmp_path / "submissions"
     folder.mkdir()
     out = tmp_path / "grades"
@@ -76,7 +74,8 @@ def test_two_hundred_submissions_every_tenth_hostile(assignment, canary, hostile
             plan[label] = names[number % len(names)]
             paths.append(write_notebook(variants[plan[label]], folder, label))
 
-    results = {r.submission: r for r in grade_batch(assignment, paths, out, jobs=2, limits=LIMITS)}
+    results = {r.submission: r for r in grade_batch(assignment, paths, out, jobs=2, limits=LIMITS,
+                                                                run_all_cells=True)}  # every hostile cell runs
 
     rows = list(csv.DictReader((out / "scores.csv").open(newline="", encoding="utf-8")))
     assert [r["submission"] for r in rows] == [f"student-{n:03d}" for n in range(BATCH_SIZE)]
