@@ -74,6 +74,11 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
+# The names of the values linear_chain and logistic_chain return, for the Programs below.
+LIN_CHAIN = ("X", "Y", "W", "b", "Pred", "J0")
+LOG_CHAIN = ("X", "Y", "W", "b", "Z", "Pred", "J0")
+
+
 def linear_chain(X, Y, W, b):
     """The inputs and every intermediate of the linear chain, so that each
     Jacobian can be checked against central differences in its own input:
@@ -90,38 +95,38 @@ def logistic_chain(X, Y, W, b):
 
 
 # Positions of the intermediates in the chain tuples above.
-W_AT, B_AT = 2, 3
-LIN_PRED_AT, LIN_J0_AT = 4, 5
-LOG_Z_AT, LOG_PRED_AT, LOG_J0_AT = 4, 5, 6
+W_AT, B_AT = LIN_CHAIN.index("W"), LIN_CHAIN.index("b")  # the same in both chains
+LIN_PRED_AT, LIN_J0_AT = LIN_CHAIN.index("Pred"), LIN_CHAIN.index("J0")
+LOG_Z_AT, LOG_PRED_AT, LOG_J0_AT = LOG_CHAIN.index("Z"), LOG_CHAIN.index("Pred"), LOG_CHAIN.index("J0")
 
-# The quantities being differentiated, computed with numpy from the chain's inputs.
-LIN_J_OF_J0 = Program("J = mean(J0)", lambda m, *c: np.mean(c[LIN_J0_AT]))
-LIN_J0_OF_PRED = Program("J0 = (Y - Pred)**2", lambda m, *c: (c[1] - c[LIN_PRED_AT]) ** 2)
-LIN_PRED_OF_WB = Program("Pred = X @ W + b", lambda m, *c: c[0] @ c[W_AT] + c[B_AT])
-LIN_J_OF_PRED = Program("J = mean((Y - Pred)**2)", lambda m, *c: np.mean((c[1] - c[LIN_PRED_AT]) ** 2))
-LIN_J_OF_WB = Program("J = mean((Y - (X @ W + b))**2)", lambda m, *c: np.mean((c[1] - (c[0] @ c[W_AT] + c[B_AT])) ** 2))
+# The quantities being differentiated, computed with numpy from the chain's values (named as in LIN_CHAIN,
+# LOG_CHAIN), each with the formula the case's name shows.
+LIN_J_OF_J0 = Program("np.mean(J0)"), "J = mean(J0)"
+LIN_J0_OF_PRED = Program("(Y - Pred) ** 2"), "J0 = (Y - Pred)**2"
+LIN_PRED_OF_WB = Program("X @ W + b"), "Pred = X @ W + b"
+LIN_J_OF_PRED = Program("np.mean((Y - Pred) ** 2)"), "J = mean((Y - Pred)**2)"
+LIN_J_OF_WB = Program("np.mean((Y - (X @ W + b)) ** 2)"), "J = mean((Y - (X @ W + b))**2)"
 
-LOG_J_OF_J0 = Program("J = mean(J0)", lambda m, *c: np.mean(c[LOG_J0_AT]))
-LOG_J0_OF_PRED = Program("J0 = -(Y*log(Pred) + (1-Y)*log(1-Pred))",
-                         lambda m, *c: -(c[1] * np.log(c[LOG_PRED_AT]) + (1 - c[1]) * np.log(1 - c[LOG_PRED_AT])))
-LOG_PRED_OF_Z = Program("Pred = 1/(1 + exp(-Z))", lambda m, *c: sigmoid(c[LOG_Z_AT]))
-LOG_Z_OF_WB = Program("Z = X @ W + b", lambda m, *c: c[0] @ c[W_AT] + c[B_AT])
+LOG_J_OF_J0 = Program("np.mean(J0)"), "J = mean(J0)"
+LOG_J0_OF_PRED = Program("-(Y * np.log(Pred) + (1 - Y) * np.log(1 - Pred))"), "J0 = -(Y*log(Pred) + (1-Y)*log(1-Pred))"
+LOG_PRED_OF_Z = Program("logistic(Z)"), "Pred = 1/(1 + exp(-Z))"
+LOG_Z_OF_WB = Program("X @ W + b"), "Z = X @ W + b"
+LOG_J_OF_PRED = (Program("np.mean(-(Y * np.log(Pred) + (1 - Y) * np.log(1 - Pred)))"),
+                 "J = mean(-(Y*log(Pred) + (1-Y)*log(1-Pred)))")
+LOG_J_OF_Z = (Program("np.mean(-(Y * np.log(logistic(Z)) + (1 - Y) * np.log(1 - logistic(Z))))"),
+              "J = BCE(Y, sigmoid(Z))")
+LOG_J_OF_WB = (Program("np.mean(-(Y * np.log(logistic(X @ W + b)) + (1 - Y) * np.log(1 - logistic(X @ W + b))))"),
+               "J = BCE(Y, sigmoid(X @ W + b))")
 
 
 def _bce(Y, pred):
     return np.mean(-(Y * np.log(pred) + (1 - Y) * np.log(1 - pred)))
 
 
-LOG_J_OF_PRED = Program("J = mean(-(Y*log(Pred) + (1-Y)*log(1-Pred)))", lambda m, *c: _bce(c[1], c[LOG_PRED_AT]))
-LOG_J_OF_Z = Program("J = BCE(Y, sigmoid(Z))", lambda m, *c: _bce(c[1], sigmoid(c[LOG_Z_AT])))
-LOG_J_OF_WB = Program("J = BCE(Y, sigmoid(X @ W + b))", lambda m, *c: _bce(c[1], sigmoid(c[0] @ c[W_AT] + c[B_AT])))
-
-LIN_JACOBIANS = Program("linreg_jacobians(X, Y, W, b)", lambda m, *c: m.linreg_jacobians(*c[:4]))
-LIN_GRADIENTS = Program("linreg_backprop(linreg_jacobians(X, Y, W, b))",
-                        lambda m, *c: m.linreg_backprop(m.linreg_jacobians(*c[:4])))
-LOG_JACOBIANS = Program("logreg_jacobians(X, Y, W, b)", lambda m, *c: m.logreg_jacobians(*c[:4]))
-LOG_GRADIENTS = Program("logreg_backprop(logreg_jacobians(X, Y, W, b))",
-                        lambda m, *c: m.logreg_backprop(m.logreg_jacobians(*c[:4])))
+LIN_JACOBIANS = Program("linreg_jacobians(X, Y, W, b)")
+LIN_GRADIENTS = Program("linreg_backprop(linreg_jacobians(X, Y, W, b))")
+LOG_JACOBIANS = Program("logreg_jacobians(X, Y, W, b)")
+LOG_GRADIENTS = Program("logreg_backprop(logreg_jacobians(X, Y, W, b))")
 
 
 def agrees(analytic, key, function, wrt, output_ndim):
@@ -131,7 +136,8 @@ def agrees(analytic, key, function, wrt, output_ndim):
                             layout=numerator_layout(output_ndim), label=f"{analytic.text}[{key!r}]")
 
 
-# (question, analytic Program, key of its result, function differentiated, input varied, output ndim).
+# (question, analytic Program, key of its result, (function differentiated, its formula), input varied,
+# output ndim).
 # dPred/db and dZ/db are columns of ones whatever the data, so a constant answer would pass them alone: each
 # is checked together with dPred/dW (dZ/dW), a key and an input per derivative, in one case worth both points.
 LIN_DERIVATIVES = [
@@ -155,13 +161,14 @@ LOG_DERIVATIVES = [
 
 
 def derivative_cases(pieces, chain, hidden=False, where="the lecture's data"):
-    """Every Jacobian and gradient of a chain against central differences."""
+    """Every Jacobian and gradient of a chain against central differences;
+    ``chain`` names its values as LIN_CHAIN or LOG_CHAIN do."""
     out = []
-    for question, analytic, keys, function, wrts, ndim in pieces:
+    for question, analytic, keys, (function, formula), wrts, ndim in pieces:
         keys, wrts = (keys, wrts) if isinstance(keys, tuple) else ((keys,), (wrts,))
         checks = [agrees(analytic, key, function, wrt, ndim) for key, wrt in zip(keys, wrts)]
         verb = "agrees" if len(keys) == 1 else "agree"
-        out.append((question, Case(f"{' and '.join(keys)} {verb} with central differences of {function.text} "
+        out.append((question, Case(f"{' and '.join(keys)} {verb} with central differences of {formula} "
                                    f"on {where}", chain, checks[0] if len(checks) == 1 else AllOf(*checks),
                                    points=float(len(checks)), hidden=hidden)))
     return out
@@ -261,17 +268,13 @@ LIN_X, LIN_Y, LIN_W, LIN_B = lecture_linear_data()
 LOG_X, LOG_Y, LOG_W, LOG_B = lecture_logistic_data()
 LOG_SMALL = (LOG_X[:40], LOG_Y[:40], LOG_W, LOG_B)  # the first 40 samples keep the (N, N) checks quick
 
-LINEAR_SCRIPT = Fixed((LIN_X, LIN_Y, LIN_W, LIN_B, 0.03, 100))
-LOGISTIC_SCRIPT = Fixed((LOG_X, LOG_Y, LOG_W, LOG_B, 0.01, 100))
+LINEAR_SCRIPT = Fixed(X=LIN_X, Y=LIN_Y, W=LIN_W, b=LIN_B, lr=0.03, epochs=100)
+LOGISTIC_SCRIPT = Fixed(X=LOG_X, Y=LOG_Y, W=LOG_W, b=LOG_B, lr=0.01, epochs=100)
 
-LINEAR_SUMMARY = Program(
-    "W, b, J_list = linreg_train(X, Y, W, b, 0.03, 100); (W, b, J_list[[0, 9, 99]])",
-    lambda m, *a: (lambda W, b, J: (W, b, np.asarray(J)[list(LINEAR_J_AT)]))(*m.linreg_train(*a)))
-LOGISTIC_SUMMARY = Program(
-    "W, b, J_track, acc_track = logreg_train(X, Y, W, b, 0.01, 100); "
-    "(W, b, J_track[[0, 99]], acc_track[[0, 99]])",
-    lambda m, *a: (lambda W, b, J, acc: (W, b, np.asarray(J)[list(LOGISTIC_J_AT)],
-                                         np.asarray(acc)[list(LOGISTIC_ACC_AT)]))(*m.logreg_train(*a)))
+LINEAR_SUMMARY = Program(f"(lambda W, b, J_list: (W, b, np.asarray(J_list)[{list(LINEAR_J_AT)}]))"
+                         "(*linreg_train(X, Y, W, b, lr, epochs))")
+LOGISTIC_SUMMARY = Program(f"(lambda W, b, J_track, acc_track: (W, b, np.asarray(J_track)[{list(LOGISTIC_J_AT)}], "
+                           f"np.asarray(acc_track)[{list(LOGISTIC_ACC_AT)}]))(*logreg_train(X, Y, W, b, lr, epochs))")
 
 
 def _linear_J(X, Y, W, b):
@@ -292,7 +295,7 @@ PUBLIC = [
     ("linreg_jacobians", Case("returns new arrays and leaves X, Y, W, b unchanged",
                               Fixed((LIN_X, LIN_Y, LIN_W, LIN_B)),
                               AllOf(Matches("linreg_jacobians"), Pure("linreg_jacobians")))),
-    *linreg_derivative_cases(Fixed(linear_chain(LIN_X, LIN_Y, LIN_W, LIN_B))),
+    *linreg_derivative_cases(Fixed(**dict(zip(LIN_CHAIN, linear_chain(LIN_X, LIN_Y, LIN_W, LIN_B))))),
     ("linreg_backprop", Case("the chain of matrix products, on a Jacobian dict with random entries (N=6, l=4)",
                              Seeded(lambda r: (linreg_jac_like(r, 6, 4),)),
                              Satisfies("linreg_backprop", is_linreg_chain))),
@@ -318,7 +321,8 @@ PUBLIC = [
                                     Matches("logreg_jacobians")))),
     ("logreg_jacobians", Case("returns new arrays and leaves X, Y, W, b unchanged", Fixed(LOG_SMALL),
                               AllOf(Matches("logreg_jacobians"), Pure("logreg_jacobians")))),
-    *logreg_derivative_cases(Fixed(logistic_chain(*LOG_SMALL)), where="the lecture's first 40 samples"),
+    *logreg_derivative_cases(Fixed(**dict(zip(LOG_CHAIN, logistic_chain(*LOG_SMALL)))),
+                             where="the lecture's first 40 samples"),
     ("logreg_backprop", Case("the chain of matrix products, on a Jacobian dict with random entries (N=6, l=4)",
                              Seeded(lambda r: (logreg_jac_like(r, 6, 4),)),
                              Satisfies("logreg_backprop", is_logreg_chain))),

@@ -99,10 +99,10 @@ def cases():
                               hidden=True)),
     ]
     out += public.linreg_derivative_cases(
-        Seeded(lambda r: public.linear_chain(*linear_problem(r, 9, 4))), hidden=True,
+        Seeded(lambda r: public.linear_chain(*linear_problem(r, 9, 4)), names=public.LIN_CHAIN), hidden=True,
         where="random data (N=9, l=4)")
     out += public.logreg_derivative_cases(
-        Seeded(lambda r: public.logistic_chain(*logistic_problem(r, 11, 3))), hidden=True,
+        Seeded(lambda r: public.logistic_chain(*logistic_problem(r, 11, 3)), names=public.LOG_CHAIN), hidden=True,
         where="random data (N=11, l=3)")
     return out
 
