@@ -72,6 +72,19 @@ def test_demo_grades_its_samples(tmp_path, monkeypatch, root):
     assert rows["untouched"]["total"] == "0" and rows["broken-json"]["total"] == "0"
     assert 0 < float(rows["partly-wrong"]["total"]) < 50
     assert nbformat.read(tmp_path / "demo" / "submissions" / "correct.ipynb", as_version=4).cells
+    for name, row in rows.items():  # every sample's page, as its result arrived
+        assert f"{row['total']} / 50" in (tmp_path / "demo" / "results" / name / "feedback.html").read_text()
+
+
+def test_a_gradebook_and_the_out_folder_it_is_in_are_made_as_needed(filled_logistic, write_notebook, tmp_path):
+    path = write_notebook(filled_logistic(), "alice")
+    out = tmp_path / "not" / "yet"
+    outcome = CliRunner().invoke(main, ["grade", "logistic_regression", str(path), "--out", str(out),
+                                        "--gradebook", str(out / "book.sqlite")])
+    assert outcome.exit_code == 0, outcome.output
+    with sqlite3.connect(out / "book.sqlite") as connection:
+        assert connection.execute("SELECT student, total FROM attempts").fetchall() == [("alice", 50.0)]
+    assert [r["total"] for r in csv.DictReader((out / "scores.csv").open())] == ["50"]
 
 
 def test_resume_keeps_what_an_earlier_run_graded_for_unchanged_files(filled_logistic, write_notebook, tmp_path):

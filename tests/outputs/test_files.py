@@ -5,13 +5,15 @@ import io
 import json
 import sqlite3
 import stat
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.outputs.files import (earlier_result, file_digest, gradescope_results, remove_temporary, scores_csv,
-                                      write_atomic, write_submission)
+from autograder.outputs.files import (ScoresFile, earlier_result, file_digest, gradescope_results, remove_temporary,
+                                      scores_csv, write_atomic, write_submission)
 from autograder.outputs.gradebook import latest_scores, record
 from autograder.outputs.safe import is_safe_label, source_id
 from autograder.scoring.batch import label_submissions
@@ -169,3 +171,69 @@ def test_outputs_are_readable_by_the_group_and_killed_writes_are_cleaned(tmp_pat
     (tmp_path / "bob" / "keep.tmp").write_text("not ours")  # only our own temporary names are removed
     assert sorted(remove_temporary(tmp_path)) == sorted(left)
     assert not any(path.exists() for path in left) and (tmp_path / "bob" / "keep.tmp").exists()
+
+
+def complete_rows(path) -> list[list[str]]:
+    """scores.csv as a colleague would read it now: the header first, then
+    rows that each end in a newline and have every column."""
+    text = path.read_bytes().decode("utf-8")
+    assert text.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["submission", "student"] and rows[0][-1] == "error"
+    assert all(len(row) == len(rows[0]) for row in rows)
+    return rows[1:]
+
+
+def test_scores_file_appends_whole_rows_and_ends_in_the_batch_order(tmp_path):
+    path = tmp_path / "scores.csv"
+    first, second, third = (nasty_result(label) for label in ("a", "b", "c"))
+    scores = ScoresFile(path, QUESTIONS, [first])
+    assert [row[0] for row in complete_rows(path)] == ["a"]
+    for result, seen in ((third, ["a", "c"]), (second, ["a", "c", "b"])):  # the order they arrive in
+        before = path.stat().st_ino
+        scores.add(result)
+        assert [row[0] for row in complete_rows(path)] == seen
+        assert path.stat().st_ino == before  # appended, not rewritten
+    scores.finish([first, second, third])
+    assert path.read_bytes().decode("utf-8") == scores_csv([first, second, third], QUESTIONS)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_scores_file_starts_whole_over_what_a_killed_run_left(tmp_path):
+    """A torn last line and the row of an attempt that no longer counts are gone."""
+    path = tmp_path / "scores.csv"
+    superseded = late_result()
+    superseded.attempt = 1
+    path.write_bytes((scores_csv([superseded, nasty_result("a")], QUESTIONS) + "b,5002,,/dl/b.ipynb,,1,1").encode())
+    counted = late_result()
+    ScoresFile(path, QUESTIONS, [nasty_result("a"), counted])
+    assert path.read_bytes().decode("utf-8") == scores_csv([nasty_result("a"), counted], QUESTIONS)
+    assert [row[5] for row in complete_rows(path)] == ["1", "2"]
+
+
+def test_a_row_the_disk_cannot_take_is_cut_off_whole(tmp_path):
+    """With room for half a row (a file-size limit stands in for a full disk:
+    the kernel writes what fits), the row is refused and the file keeps the
+    rows before it."""
+    path = tmp_path / "scores.csv"
+    program = f"""
+import resource, signal, sys
+from pathlib import Path
+sys.path[:0] = {sys.path!r}
+from tests.outputs.test_files import QUESTIONS, nasty_result
+from autograder.outputs.files import ScoresFile
+path = Path({str(path)!r})
+scores = ScoresFile(path, QUESTIONS, [nasty_result("a")])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+size = path.stat().st_size
+resource.setrlimit(resource.RLIMIT_FSIZE, (size + 40, size + 40))
+try:
+    scores.add(nasty_result("b"))
+except OSError as error:
+    print("refused:", error)
+assert path.stat().st_size == size, path.stat().st_size
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "refused: only 40 of" in done.stdout
+    assert [row[0] for row in complete_rows(path)] == ["a"]

@@ -3,6 +3,7 @@ whole, killed with SIGKILL in the middle and resumed, end with one row per
 student, the right late penalties and every attempt once in the gradebook."""
 
 import csv
+import io
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import nbformat
 import pytest
 
 from autograder.course import notebook_path
+from autograder.intake.collect import collect
 from autograder.notebook.build import filled_notebook, mistaken_notebook
 from autograder.scoring.batch import grade_batch
 from autograder.scoring.submission import grade_notebook
@@ -27,17 +29,77 @@ BROKEN = b'{"cells": [ this is not json'
 
 
 def test_scores_csv_holds_every_result_as_soon_as_it_is_known(logistic, filled_logistic, write_notebook, tmp_path):
+    """Its row (whole, under the header), its results.json and its feedback page."""
     paths = [write_notebook(filled_logistic(), name) for name in ("one", "two", "three")]
+    paths.append(tmp_path / "four.ipynb")
+    paths[-1].write_bytes(BROKEN)
     out = tmp_path / "grades"
     seen = []
 
     def check_written(result):
-        rows = list(csv.DictReader((out / "scores.csv").open()))
+        rows = complete_rows(out / "scores.csv")
         seen.append((result.submission, result.submission in [r["submission"] for r in rows],
-                     (out / result.submission / "results.json").exists()))
+                     (out / result.submission / "results.json").exists(),
+                     f"{result.score:g} / {result.possible:g}" in (out / result.submission / "feedback.html").read_text()))
 
     grade_batch(logistic, paths, out, jobs=2, on_result=check_written)
-    assert sorted(seen) == [("one", True, True), ("three", True, True), ("two", True, True)]
+    assert sorted(seen) == [(name, True, True, True) for name in ("four", "one", "three", "two")]
+    assert [row["submission"] for row in complete_rows(out / "scores.csv")] == ["one", "two", "three", "four"]
+
+
+def complete_rows(path: Path) -> list[dict]:
+    """scores.csv as a colleague reading it now would: the header first, then
+    rows that each end in a newline and have every column."""
+    text = path.read_bytes().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["submission", "student"] and rows[0][-1] == "error", text[:200]
+    assert text.endswith("\r\n") and all(len(row) == len(rows[0]) for row in rows), text[-300:]
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+def test_resume_repairs_scores_csv(logistic, filled_logistic, write_notebook, tmp_path):
+    """A torn last line and the row of an attempt a later one supersedes are
+    gone; what the killed run finished is kept, not graded again."""
+    subs, out = tmp_path / "subs", tmp_path / "grades"
+    (subs / "ann").mkdir(parents=True)
+    (subs / "bob").mkdir()
+    nbformat.write(filled_logistic(), subs / "ann" / "hw.ipynb")
+    (subs / "bob" / "hw.ipynb").write_bytes(BROKEN)
+    grade_batch(logistic, out_dir=out, found=collect([subs], tmp_path).found)
+    assert [(r["student"], r["total"]) for r in complete_rows(out / "scores.csv")] == [("ann", "50"), ("bob", "0")]
+    with (out / "scores.csv").open("ab") as scores:  # killed while writing a row
+        scores.write(b"carl,carl,,/subs/carl/hw.ipynb,,1,0.5")
+    (subs / "ann" / "hw-again.ipynb").write_bytes(BROKEN)  # ann submits again, later
+    later = (subs / "ann" / "hw.ipynb").stat().st_mtime + 60
+    os.utime(subs / "ann" / "hw-again.ipynb", (later, later))
+    results = grade_batch(logistic, out_dir=out, found=collect([subs], tmp_path).found, resume=True)
+    rows = complete_rows(out / "scores.csv")
+    assert [(r["student"], r["attempt"], r["total"]) for r in rows] == [("ann", "2", "0"), ("bob", "1", "0")]
+    assert rows[0]["source"].endswith("hw-again.ipynb")
+    assert sorted((r.student, r.attempt, r.counted) for r in results) == [("ann", 1, False), ("ann", 2, True),
+                                                                            ("bob", 1, True)]
+    assert [r.notes for r in results if r.student == "bob"] == [["graded in an earlier run"]]
+
+
+def test_a_killed_batch_keeps_whole_rows_and_pages_and_resumes(variants, tmp_path):
+    """SIGKILLed mid-batch: every row is whole and has its results.json and
+    page; --resume ends with one row per submission."""
+    subs, out = tmp_path / "subs", tmp_path / "grades"
+    subs.mkdir()
+    names = [f"s{number}" for number in range(8)]
+    for name in names:
+        (subs / f"{name}.ipynb").write_bytes(variants["correct"])
+    run_grader([str(subs), "--out", str(out), "-j", "2"], kill_after_rows=2)
+    rows = complete_rows(out / "scores.csv")
+    assert 2 <= len(rows) < len(names)
+    for row in rows:
+        assert json.loads((out / row["submission"] / "results.json").read_text())["score"] == 50
+        assert "50 / 50" in (out / row["submission"] / "feedback.html").read_text()
+    finished = run_grader([str(subs), "--out", str(out), "-j", "2", "--resume"])
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    rows = complete_rows(out / "scores.csv")
+    assert [row["submission"] for row in rows] == names and {row["total"] for row in rows} == {"50"}
+    assert all((out / name / "feedback.html").is_file() for name in names)
 
 
 # --- generated LMS downloads ---------------------------------------------------------------------------------
@@ -123,6 +185,7 @@ def assert_finished_like_one_run(out: Path, book: Path, expected: dict, files: d
     for row in rows:
         data = json.loads((out / row["submission"] / "results.json").read_text())
         assert data["score"] == float(row["total"]) and data["extra_data"]["student"] == row["student"]
+        assert f"{data['score']:g} / " in (out / row["submission"] / "feedback.html").read_text()
         assert data["extra_data"]["source"] == row["source"] and data["extra_data"]["counted"] is True
         if float(row["late_penalty"]):
             assert row["late_reason"] and data["extra_data"]["late_reason"] == row["late_reason"]
@@ -168,7 +231,7 @@ def test_a_canvas_zip_of_300_submissions_killed_and_resumed(variants, raw_totals
                  "--due", "2026-12-01T23:59Z", "--late-policy", "10%/day, max 50%"]
     start = time.monotonic()
     run_grader(arguments, kill_after_rows=80)
-    killed_rows = len(rows_of(out / "scores.csv"))
+    killed_rows = len(complete_rows(out / "scores.csv"))
     assert killed_rows < len(expected)
     finished = run_grader([*arguments, "--resume"])
     assert finished.returncode == 0, finished.stderr[-3000:]
