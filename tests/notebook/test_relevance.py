@@ -169,13 +169,31 @@ def graded_limits(course) -> Limits:
     return dataclasses.replace(own, cell_timeout=min(own.cell_timeout, 2.0), call_timeout=min(own.call_timeout, 2.0))
 
 
+def sampled_mistakes(course_) -> list[tuple[int, object]]:
+    """Every mistake of logistic_regression; elsewhere the first mistake of
+    each function and every mistake that hangs. Mistakes differ only inside
+    function bodies, so the cells the analysis may leave out are the same in
+    each notebook; one mistaken body per function shows those cells do not
+    reach it, and a hang is where leaving a cell out changes the time spent.
+    (All 150 take about 7 minutes on two cores.)"""
+    if course_.name == "logistic_regression":
+        return list(enumerate(course_.mistakes))
+    seen, chosen = set(), []
+    for k, mistake in enumerate(course_.mistakes):
+        hangs = "while True" in mistake.source
+        if mistake.function not in seen or hangs:
+            seen.add(mistake.function)
+            chosen.append((k, mistake))
+    return chosen
+
+
 @pytest.mark.parametrize("name", ["logistic_regression", "computation_graph", "jacobians", "mlp_backprop",
                                   "matrix_calculus"])
 def test_every_known_mistake_scores_the_same_with_cells_left_out(name, engine, tmp_path):
     course_ = course(name)
     student = notebook_path(name, ROOT)
     notebooks = {"filled": filled_notebook(course_, student)}
-    notebooks |= {f"mistake-{k}": mistaken_notebook(course_, student, m) for k, m in enumerate(course_.mistakes)}
+    notebooks |= {f"mistake-{k}": mistaken_notebook(course_, student, m) for k, m in sampled_mistakes(course_)}
     differ = {}
     for label, notebook in notebooks.items():
         path = tmp_path / f"{label}.ipynb"

@@ -145,3 +145,39 @@ def test_hanging_sigmoid_costs_only_what_calls_it_and_is_quick(engine, tmp_path)
     assert scores["sigmoid"] == nothing(course, "sigmoid")
     for innocent in ("update", "tanh_gradient", "bce_loss", "compute_gradient"):
         assert scores[innocent] == full(course, innocent), innocent
+
+
+# --- sigmoid stability: judged by values, fair to every formula that never overflows ---------------------------
+
+SIGMOIDS = {
+    "clipped": "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))\n",
+    "split on the sign": ("def sigmoid(z):\n    e = np.exp(-np.abs(z))\n"
+                          "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n"),
+    "silenced textbook": ("def sigmoid(z):\n    with np.errstate(over='ignore'):\n"
+                          "        return 1.0 / (1.0 + np.exp(-z))\n"),
+    "tanh": "def sigmoid(z):\n    return 0.5 * (1.0 + np.tanh(0.5 * z))\n",
+}
+
+
+@pytest.mark.parametrize("formula, stable", [("clipped", True), ("split on the sign", True),
+                                             ("silenced textbook", False), ("tanh", False)])
+def test_sigmoid_stability_is_judged_by_the_values_it_returns(engine, tmp_path, formula, stable):
+    """A clipped sigmoid never overflows and is off only by digits far below
+    any tolerance (7e-218 for 1.3e-313 at z = -720): it keeps its points. A
+    silenced overflow, and tanh's exact 0 below z = -37, return exactly 0
+    where the true value is not (log(sigmoid) would be -inf): they lose the
+    stability cases, and only those."""
+    course = assignment("logistic_regression")
+    notebook = replace_functions(filled_notebook(course, notebook_path(course.name, ROOT)),
+                                 {"sigmoid": SIGMOIDS[formula]})
+    result = grade(engine, tmp_path, course, notebook)
+    failed = [case for case in result.cases if not case.passed]
+    assert all(case.question == "sigmoid" for case in failed), [(c.question, c.name) for c in failed]
+    stability = {case.name for case in result.cases
+                 if case.question == "sigmoid" and ("overflow" in case.name or "large magnitudes" in case.name)}
+    assert stability, "no stability case found for sigmoid"
+    if stable:
+        assert not failed, [(c.name, c.message) for c in failed]
+    else:
+        assert {c.name for c in failed} == stability, [c.name for c in failed]
+        assert all("exactly 0" in c.message for c in failed if not c.hidden)
