@@ -37,29 +37,16 @@ SUM_OF_SQUARES = Code("lambda v: v @ v")
 LINEAR = Code("lambda v: np.cos(np.arange(4 * v.shape[0]).reshape(4, v.shape[0])) @ v")
 
 
-def loss_part(index: int, what: str) -> Program:
-    return Program(f"loss_and_gradient(name, y, y_hat)[{index}]  (the {what})",
-                   lambda m, name, y, y_hat: m.loss_and_gradient(name, y, y_hat)[index])
-
-
-LOSS = loss_part(0, "loss")
-GRADIENT = loss_part(1, "gradient")
-
-
-def sigmoid(v):
-    return 0.5 * (1 + np.tanh(v / 2))
-
-
-def activation(phi):
-    return {"sigmoid": sigmoid, "tanh": np.tanh}[phi]
-
-
-LAYER_OUTPUT = Program("phi(W @ x)", lambda m, W, x, phi: activation(phi)(W @ x))
-MATVEC = Program("W @ x", lambda m, W, x: W @ x)
-TWO_LAYER_LOSS = Program("0.5 * sum((sigmoid(W2 @ sigmoid(W1 @ x)) - y)**2)",
-                         lambda m, W1, W2, x, y: 0.5 * np.sum((sigmoid(W2 @ sigmoid(W1 @ x)) - y) ** 2))
-MEAN_CROSS_ENTROPY = Program("mean over rows n of -log(softmax(Z)[n, y[n]])",
-                             lambda m, Z, y: -np.mean(np.log(m.softmax(Z)[np.arange(len(y)), y])))
+# The Programs below run on inputs named as the contract names the graded function's arguments
+# (LOSS_INPUTS and so on).
+LOSS = Program("loss_and_gradient(name, y, y_hat)[0]")
+GRADIENT = Program("loss_and_gradient(name, y, y_hat)[1]")
+LAYER_OUTPUT = Program('logistic(W @ x) if phi == "sigmoid" else np.tanh(W @ x)')
+MATVEC = Program("W @ x")
+TWO_LAYER_LOSS = Program("0.5 * np.sum((logistic(W2 @ logistic(W1 @ x)) - y) ** 2)")
+MEAN_CROSS_ENTROPY = Program("-np.mean(np.log(softmax(Z)[np.arange(len(y)), y]))")
+LOSS_INPUTS, MATVEC_INPUTS, LAYER_INPUTS = ("name", "y", "y_hat"), ("W", "x"), ("W", "x", "phi")
+TWO_LAYER_INPUTS, CROSS_ENTROPY_INPUTS = ("W1", "W2", "x", "y"), ("Z", "y")
 
 
 def _rows_sum_to(total):
@@ -107,6 +94,10 @@ def _fixed(*values):
     return Fixed(tuple(values))
 
 
+def _named(names, *values):
+    return Fixed(**dict(zip(names, values, strict=True)))
+
+
 PUBLIC = [
     ("numerical_jacobian", Case("polar map (r cos t, r sin t) at r = 2, t = pi/6",
                                 _fixed(POLAR, np.array([R, THETA]), 1e-6),
@@ -140,7 +131,7 @@ PUBLIC = [
     # A constant loss with a zero gradient agrees with itself, and a constant answer is pure: these cases
     # earn their points only with the right values too.
     *[("loss_and_gradient", Case(f"your {name} gradient agrees with your {name} loss, and both are right",
-                                 _fixed(name, y, y_hat),
+                                 _named(LOSS_INPUTS, name, y, y_hat),
                                  AllOf(DerivativeAgrees(GRADIENT, LOSS, wrt=2),
                                        Matches("loss_and_gradient", expected=expected))))
       for name, y, y_hat, expected in [("mse", Y_REG, Y_HAT_REG + 0.1, MSE_SHIFTED_EXPECTED),
@@ -152,17 +143,20 @@ PUBLIC = [
     ("matvec_weight_derivative", Case("W (2, 3), x = [1, 2, 3]: x where i == k, zero elsewhere, shape (2, 2, 3)",
                                       _fixed(W23, X3), Matches("matvec_weight_derivative", expected=MATVEC_D))),
     ("matvec_weight_derivative", Case("agrees with central differences of W -> W @ x (W of shape (3, 4))",
-                                      _fixed(W34, X4), DerivativeAgrees("matvec_weight_derivative", MATVEC, wrt=0))),
+                                      _named(MATVEC_INPUTS, W34, X4),
+                                      DerivativeAgrees("matvec_weight_derivative", MATVEC, wrt=0))),
     ("single_layer_grad", Case("sigmoid: agrees with central differences of W -> sigmoid(W @ x)",
-                               _fixed(W34, X4, "sigmoid"), DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0))),
+                               _named(LAYER_INPUTS, W34, X4, "sigmoid"),
+                               DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0))),
     ("single_layer_grad", Case("tanh: agrees with central differences of W -> tanh(W @ x)",
-                               _fixed(W34, X4, "tanh"), DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0))),
+                               _named(LAYER_INPUTS, W34, X4, "tanh"),
+                               DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0))),
     ("two_layer_grads", Case("dW1 (3, 2) agrees with central differences of the loss",
-                             _fixed(W1, W2, np.array([1.0, -2.0]), np.array([0.0, 1.0, 1.0, 0.0])),
+                             _named(TWO_LAYER_INPUTS, W1, W2, np.array([1.0, -2.0]), np.array([0.0, 1.0, 1.0, 0.0])),
                              DerivativeAgrees("two_layer_grads", TWO_LAYER_LOSS, wrt=0, pick=lambda r: r[0],
                                               label="dW1 = two_layer_grads(W1, W2, x, y)[0]"))),
     ("two_layer_grads", Case("dW2 (4, 3) agrees with central differences of the loss",
-                             _fixed(W1, W2, np.array([1.0, -2.0]), np.array([0.0, 1.0, 1.0, 0.0])),
+                             _named(TWO_LAYER_INPUTS, W1, W2, np.array([1.0, -2.0]), np.array([0.0, 1.0, 1.0, 0.0])),
                              DerivativeAgrees("two_layer_grads", TWO_LAYER_LOSS, wrt=1, pick=lambda r: r[1],
                                               label="dW2 = two_layer_grads(W1, W2, x, y)[1]"))),
     ("softmax", Case("softmax([1, 2, 3]) = [0.0900, 0.2447, 0.6652]", _fixed(np.array([1.0, 2.0, 3.0])),
@@ -180,6 +174,6 @@ PUBLIC = [
                                         Matches("softmax_cross_entropy_grad",
                                                 expected=(np.full((2, 3), 1 / 3) - np.eye(3)[[0, 2]]) / 2))),
     ("softmax_cross_entropy_grad", Case("agrees with central differences of the mean cross-entropy",
-                                        _fixed(Z_LOGITS, LABELS),
+                                        _named(CROSS_ENTROPY_INPUTS, Z_LOGITS, LABELS),
                                         DerivativeAgrees("softmax_cross_entropy_grad", MEAN_CROSS_ENTROPY, wrt=0))),
 ]

@@ -72,8 +72,9 @@ def x_left_unchanged(value, inputs):
             "not always x[j] in floating point). Perturb a copy instead: x_plus = x.copy(); x_plus[j] += eps.")
 
 
-def hidden(question, name, make, check, points=1.0):
-    return question, Case(name, Seeded(make), check, points=points, hidden=True)
+def hidden(question, name, make, check, points=1.0, names=()):
+    """A hidden case whose inputs ``make(rng)`` draws, named ``names`` for the Programs of ``check``."""
+    return question, Case(name, Seeded(make, names=names), check, points=points, hidden=True)
 
 
 def loss_inputs(rng, name, n, kinks=False):
@@ -145,7 +146,8 @@ def cases():
         out.append(hidden("loss_and_gradient", f"your {name} gradient agrees with your {name} loss, and both are "
                                                "right, n = 9",
                           lambda r, name=name: loss_inputs(r, name, 9),
-                          AllOf(DerivativeAgrees(GRADIENT, LOSS, wrt=2), Matches("loss_and_gradient"))))
+                          AllOf(DerivativeAgrees(GRADIENT, LOSS, wrt=2), Matches("loss_and_gradient")),
+                          names=public.LOSS_INPUTS))
     for i, name in enumerate(["mae", "hinge", "zero_one"]):
         out.append(hidden("loss_and_gradient", f"{name} with entries exactly at the kink (subgradient 0 there)",
                           lambda r, name=name: loss_inputs(r, name, 12, kinks=True), Matches("loss_and_gradient")))
@@ -160,7 +162,8 @@ def cases():
                           Matches("matvec_weight_derivative")))
         out.append(hidden("matvec_weight_derivative", f"agrees with central differences of W @ x, W ({q}, {p})",
                           lambda r, q=q, p=p: (r.normal(size=(q, p)), r.normal(size=p)),
-                          DerivativeAgrees("matvec_weight_derivative", MATVEC, wrt=0, eps=EPS)))
+                          DerivativeAgrees("matvec_weight_derivative", MATVEC, wrt=0, eps=EPS),
+                          names=public.MATVEC_INPUTS))
         for j, phi in enumerate(["sigmoid", "tanh"]):
             out.append(hidden("single_layer_grad", f"{phi}, W ({q}, {p})",
                               lambda r, q=q, p=p, phi=phi: (r.normal(size=(q, p)), r.normal(size=p), phi),
@@ -168,7 +171,8 @@ def cases():
             out.append(hidden("single_layer_grad", f"{phi}: agrees with central differences of phi(W @ x), "
                                                    f"W ({q}, {p})",
                               lambda r, q=q, p=p, phi=phi: (r.normal(size=(q, p)), r.normal(size=p), phi),
-                              DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0, eps=EPS)))
+                              DerivativeAgrees("single_layer_grad", LAYER_OUTPUT, wrt=0, eps=EPS),
+                              names=public.LAYER_INPUTS))
 
     # two_layer_grads
     def two_layer(r, p, h, k):
@@ -183,7 +187,8 @@ def cases():
                               lambda r, p=p, h=h, k=k: two_layer(r, p, h, k),
                               DerivativeAgrees("two_layer_grads", TWO_LAYER_LOSS, wrt=which, eps=EPS,
                                                pick=lambda result, which=which: result[which],
-                                               label=f"dW{which + 1} = two_layer_grads(W1, W2, x, y)[{which}]")))
+                                               label=f"dW{which + 1} = two_layer_grads(W1, W2, x, y)[{which}]"),
+                              names=public.TWO_LAYER_INPUTS))
 
     # softmax, its Jacobian and the cross-entropy gradient
     for i, (n, k) in enumerate(SOFTMAX_SIZES):
@@ -202,7 +207,8 @@ def cases():
         out.append(hidden("softmax_cross_entropy_grad", f"agrees with central differences of the mean "
                                                         f"cross-entropy, N = {n}, K = {k}",
                           lambda r, n=n, k=k: (r.normal(scale=2, size=(n, k)), labels(r, n, k)),
-                          DerivativeAgrees("softmax_cross_entropy_grad", MEAN_CROSS_ENTROPY, wrt=0, eps=EPS)))
+                          DerivativeAgrees("softmax_cross_entropy_grad", MEAN_CROSS_ENTROPY, wrt=0, eps=EPS),
+                          names=public.CROSS_ENTROPY_INPUTS))
 
     def huge(r, shape):
         return (r.choice([-1.0, 1.0], shape) * r.uniform(800, 5000, shape),)

@@ -17,197 +17,77 @@ MISTAKES.edit('forward differences instead of central differences', 'numerical_j
               '        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x - step), dtype=float)\n        columns.append(np.atleast_1d(change / (2 * eps)))',
               '        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x), dtype=float)\n        columns.append(np.atleast_1d(change / eps))')
 
+MISTAKES.edit("Jacobian laid out (p, q): one row per input instead of one row per output", 'numerical_jacobian',
+              'np.stack(columns, axis=1)', 'np.stack(columns, axis=0)')
 
-@MISTAKES.add("Jacobian laid out (p, q): one row per input instead of one row per output")
-def numerical_jacobian(g, x, eps):  # noqa: F811
-    x = np.asarray(x, dtype=float)
-    rows = []
-    for j in range(x.shape[0]):
-        step = np.zeros_like(x)
-        step[j] = eps
-        rows.append(np.atleast_1d((np.asarray(g(x + step)) - np.asarray(g(x - step))) / (2 * eps)))
-    return np.stack(rows, axis=0)
-
-
-@MISTAKES.add("perturbs x in place, so x is not restored exactly")
-def numerical_jacobian(g, x, eps):  # noqa: F811
-    columns = []
-    for j in range(x.shape[0]):
-        x[j] += eps
-        plus = np.atleast_1d(np.asarray(g(x.copy()), dtype=float))
-        x[j] -= 2 * eps
-        minus = np.atleast_1d(np.asarray(g(x.copy()), dtype=float))
-        x[j] += eps
-        columns.append((plus - minus) / (2 * eps))
-    return np.stack(columns, axis=1)
+MISTAKES.edit("perturbs x in place, so x is not restored exactly", 'numerical_jacobian',
+              '        step = np.zeros_like(x)\n'
+              '        step[j] = eps\n'
+              '        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x - step), dtype=float)\n'
+              '        columns.append(np.atleast_1d(change / (2 * eps)))\n',
+              '        x[j] += eps\n'
+              '        plus = np.atleast_1d(np.asarray(g(x.copy()), dtype=float))\n'
+              '        x[j] -= 2 * eps\n'
+              '        minus = np.atleast_1d(np.asarray(g(x.copy()), dtype=float))\n'
+              '        x[j] += eps\n'
+              '        columns.append((plus - minus) / (2 * eps))\n')
 
 MISTAKES.edit('central difference divided by eps instead of 2*eps', 'numerical_jacobian',
               '        change = np.asarray(g(x + step), dtype=float) - np.asarray(g(x - step), dtype=float)\n        columns.append(np.atleast_1d(change / (2 * eps)))',
               '        columns.append(np.atleast_1d((np.asarray(g(x + step)) - np.asarray(g(x - step))) / eps))')
 
-
-@MISTAKES.add("Jacobian built as np.array([...]).T: a scalar g gives a 1-D (p,) array instead of (1, p)")
-def numerical_jacobian(g, x, eps):  # noqa: F811
-    steps = eps * np.eye(x.shape[0])
-    return np.array([(g(x + step) - g(x - step)) / (2 * eps) for step in steps]).T
+MISTAKES.edit("Jacobian built as np.array([...]).T: a scalar g gives a 1-D (p,) array instead of (1, p)",
+              'numerical_jacobian', 'columns.append(np.atleast_1d(change / (2 * eps)))', 'columns.append(change / (2 * eps))',
+              also=[('np.stack(columns, axis=1)', 'np.array(columns).T')])
 
 MISTAKES.edit('chain rule in the wrong order: Dg(x) @ Df(g(x))', 'compose_jacobian',
               'Df_at_gx @ Dg_at_x',
               'Dg_at_x @ Df_at_gx')
 
+MISTAKES.edit("MSE gradient with the sign flipped: 2 (y - y_hat) / n", 'loss_and_gradient',
+              '2 * (y_hat - y) / n', '2 * (y - y_hat) / n')
 
-@MISTAKES.add("MSE gradient with the sign flipped: 2 (y - y_hat) / n")
-def loss_and_gradient(name, y, y_hat):
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y - y_hat) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
+MISTAKES.edit("gradients without the 1/n of the mean", 'loss_and_gradient',
+              '2 * (y_hat - y) / n', '2 * (y_hat - y)',
+              also=[('np.sign(y_hat - y) / n', 'np.sign(y_hat - y)'),
+                    ('np.where(margin < 1, -y, 0.0) / n', 'np.where(margin < 1, -y, 0.0)'),
+                    ('(y_hat * (1 - y_hat) * n)', '(y_hat * (1 - y_hat))')])
 
+MISTAKES.edit("MAE gradient +1/n at y_hat = y instead of the subgradient 0", 'loss_and_gradient',
+              'np.sign(y_hat - y) / n', 'np.where(y_hat >= y, 1.0, -1.0) / n')
 
-@MISTAKES.add("gradients without the 1/n of the mean")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y)
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y)
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0)
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat)))
+MISTAKES.edit("hinge treats the labels as 0/1 and maps them to -1/+1 with 2y - 1", 'loss_and_gradient',
+              '        margin = y * y_hat', '        s = 2 * y - 1\n        margin = s * y_hat',
+              also=[('np.where(margin < 1, -y, 0.0)', 'np.where(margin < 1, -s, 0.0)')])
 
+MISTAKES.edit("hinge gradient -y/n also at margin exactly 1 (<= instead of <)", 'loss_and_gradient',
+              'np.where(margin < 1', 'np.where(margin <= 1')
 
-@MISTAKES.add("MAE gradient +1/n at y_hat = y instead of the subgradient 0")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.where(y_hat >= y, 1.0, -1.0) / n
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
+MISTAKES.edit("zero-one loss counts a score of exactly 0 as correct (< instead of <=)", 'loss_and_gradient',
+              'np.mean(y * y_hat <= 0)', 'np.mean(y * y_hat < 0)')
 
+MISTAKES.edit("cross-entropy gradient (y_hat - y)/n: the shortcut that holds for the logit, not for y_hat",
+              'loss_and_gradient', '(y_hat - y) / (y_hat * (1 - y_hat) * n)', '(y_hat - y) / n')
 
-@MISTAKES.add("hinge treats the labels as 0/1 and maps them to -1/+1 with 2y - 1")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
-    if name == "hinge":
-        s = 2 * y - 1
-        return float(np.mean(np.maximum(0.0, 1 - s * y_hat))), np.where(s * y_hat < 1, -s, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
+MISTAKES.edit("residual and margin computed in place on y_hat (r = y_hat; r -= y), changing the caller's y_hat",
+              'loss_and_gradient',
+              '    if name == "mse":\n'
+              '        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n\n'
+              '    if name == "mae":\n'
+              '        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n\n',
+              '    if name in ("mse", "mae"):\n'
+              '        r = y_hat\n'
+              '        r -= y\n'
+              '        if name == "mse":\n'
+              '            return float(np.mean(r ** 2)), 2 * r / n\n'
+              '        return float(np.mean(np.abs(r))), np.sign(r) / n\n',
+              also=[('        margin = y * y_hat\n', '        margin = y_hat\n        margin *= y\n')])
 
+MISTAKES.edit("zero-one gradient -y/n on misclassified samples (the perceptron's update) instead of 0",
+              'loss_and_gradient', 'np.zeros(n)', 'np.where(y * y_hat <= 0, -y, 0.0) / n')
 
-@MISTAKES.add("hinge gradient -y/n also at margin exactly 1 (<= instead of <)")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat <= 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
-
-
-@MISTAKES.add("zero-one loss counts a score of exactly 0 as correct (< instead of <=)")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat < 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
-
-
-@MISTAKES.add("cross-entropy gradient (y_hat - y)/n: the shortcut that holds for the logit, not for y_hat")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
-    return float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))), (y_hat - y) / n
-
-
-@MISTAKES.add("residual and margin computed in place on y_hat (r = y_hat; r -= y), changing the caller's y_hat")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name in ("mse", "mae"):
-        r = y_hat
-        r -= y
-        if name == "mse":
-            return float(np.mean(r ** 2)), 2 * r / n
-        return float(np.mean(np.abs(r))), np.sign(r) / n
-    if name == "hinge":
-        margin = y_hat
-        margin *= y
-        return float(np.mean(np.maximum(0.0, 1 - margin))), np.where(margin < 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
-
-
-@MISTAKES.add("zero-one gradient -y/n on misclassified samples (the perceptron's update) instead of 0")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.mean(y * y_hat <= 0)), np.where(y * y_hat <= 0, -y, 0.0) / n
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
-
-
-@MISTAKES.add("zero-one loss as the number of errors instead of their mean")
-def loss_and_gradient(name, y, y_hat):  # noqa: F811
-    n = y.shape[0]
-    if name == "mse":
-        return float(np.mean((y - y_hat) ** 2)), 2 * (y_hat - y) / n
-    if name == "mae":
-        return float(np.mean(np.abs(y - y_hat))), np.sign(y_hat - y) / n
-    if name == "hinge":
-        return float(np.mean(np.maximum(0.0, 1 - y * y_hat))), np.where(y * y_hat < 1, -y, 0.0) / n
-    if name == "zero_one":
-        return float(np.sum(y * y_hat <= 0)), np.zeros(n)
-    return (float(np.mean(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))),
-            (y_hat - y) / (y_hat * (1 - y_hat) * n))
+MISTAKES.edit("zero-one loss as the number of errors instead of their mean", 'loss_and_gradient',
+              'np.mean(y * y_hat <= 0)', 'np.sum(y * y_hat <= 0)')
 
 MISTAKES.edit('matrix derivative flattened to (q, q*p)', 'matvec_weight_derivative',
               '    q = W.shape[0]\n    # D[k, i, j] = [i == k] * x[j]\n    return np.einsum("ki,j->kij", np.eye(q), np.asarray(x, dtype=float))',
@@ -221,40 +101,18 @@ MISTAKES.edit('W in place of x: the derivative with respect to x confused with t
               'j->kij", np.eye(q), np.asarray(x, dtype=float)',
               'ij->kij", np.eye(q), W')
 
+MISTAKES.edit("phi instead of phi' in the single-layer gradient", 'single_layer_grad',
+              '        slope = s * (1 - s)', '        slope = s',
+              also=[('        slope = 1 - np.tanh(g) ** 2', '        slope = np.tanh(g)')])
 
-@MISTAKES.add("phi instead of phi' in the single-layer gradient")
-def single_layer_grad(W, x, phi):
-    g = W @ x
-    value = 0.5 * (1 + np.tanh(g / 2)) if phi == "sigmoid" else np.tanh(g)
-    return np.einsum("k,ki,j->kij", value, np.eye(W.shape[0]), x)
+MISTAKES.edit("tanh derivative 1 - tanh instead of 1 - tanh squared", 'single_layer_grad',
+              '1 - np.tanh(g) ** 2', '1 - np.tanh(g)')
 
+MISTAKES.edit("first-layer gradient without the derivative of the hidden sigmoid", 'two_layer_grads',
+              'delta1 = (W2.T @ delta2) * z * (1 - z)', 'delta1 = W2.T @ delta2')
 
-@MISTAKES.add("tanh derivative 1 - tanh instead of 1 - tanh squared")
-def single_layer_grad(W, x, phi):  # noqa: F811
-    g = W @ x
-    if phi == "sigmoid":
-        s = 0.5 * (1 + np.tanh(g / 2))
-        slope = s * (1 - s)
-    else:
-        slope = 1 - np.tanh(g)
-    return np.einsum("k,ki,j->kij", slope, np.eye(W.shape[0]), x)
-
-
-@MISTAKES.add("first-layer gradient without the derivative of the hidden sigmoid")
-def two_layer_grads(W1, W2, x, y):
-    z = 0.5 * (1 + np.tanh(W1 @ x / 2))
-    y_hat = 0.5 * (1 + np.tanh(W2 @ z / 2))
-    delta2 = (y_hat - y) * y_hat * (1 - y_hat)
-    return np.outer(W2.T @ delta2, x), np.outer(delta2, z)
-
-
-@MISTAKES.add("weight gradients transposed: outer(input, delta) of shape (in, out)")
-def two_layer_grads(W1, W2, x, y):  # noqa: F811
-    z = 0.5 * (1 + np.tanh(W1 @ x / 2))
-    y_hat = 0.5 * (1 + np.tanh(W2 @ z / 2))
-    delta2 = (y_hat - y) * y_hat * (1 - y_hat)
-    delta1 = (W2.T @ delta2) * z * (1 - z)
-    return np.outer(x, delta1), np.outer(z, delta2)
+MISTAKES.edit("weight gradients transposed: outer(input, delta) of shape (in, out)", 'two_layer_grads',
+              'np.outer(delta1, x), np.outer(delta2, z)', 'np.outer(x, delta1), np.outer(z, delta2)')
 
 MISTAKES.edit('softmax without subtracting the maximum: overflows at 1000', 'softmax',
               '    Z = np.asarray(Z, dtype=float)\n    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))',
@@ -288,20 +146,14 @@ MISTAKES.edit('classes numbered 1..K as on the slide: one-hot of y - 1', 'softma
               '    onehot[np.arange(N), y] = 1.0',
               '    onehot[np.arange(N), y - 1] = 1.0')
 
+MISTAKES.edit("cross-entropy gradient without the 1/N of the mean", 'softmax_cross_entropy_grad',
+              '    return (softmax(Z) - onehot) / N', '    return softmax(Z) - onehot')
 
-@MISTAKES.add("cross-entropy gradient without the 1/N of the mean")
-def softmax_cross_entropy_grad(Z, y):  # noqa: F811
-    onehot = np.eye(Z.shape[1])[y]
-    return softmax(Z) - onehot
-
-
-@MISTAKES.add("cross-entropy gradient with its own softmax, the maximum subtracted in place (Z -= max)")
-def softmax_cross_entropy_grad(Z, y):  # noqa: F811
-    N = Z.shape[0]
-    Z -= np.max(Z, axis=1, keepdims=True)
-    P = np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True)
-    P[np.arange(N), y] -= 1
-    return P / N
+MISTAKES.edit("cross-entropy gradient with its own softmax, the maximum subtracted in place (Z -= max)",
+              'softmax_cross_entropy_grad',
+              '    onehot[np.arange(N), y] = 1.0\n',
+              '    onehot[np.arange(N), y] = 1.0\n    Z -= np.max(Z, axis=1, keepdims=True)\n',
+              also=[('(softmax(Z) - onehot)', '(np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True) - onehot)')])
 
 MISTAKES.edit('softmax with the maximum subtracted in the numerator only: exp(Z - max) / sum(exp(Z))', 'softmax',
               '    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))\n    return e / np.sum(e, axis=-1, keepdims=True)',
@@ -312,8 +164,10 @@ MISTAKES.edit("softmax computed in float32 (np.asarray(Z, dtype=np.float32), PyT
               'np.float32')
 
 
+# Whole: the Jacobian is filled by a loop written from scratch (one that never advances), not a change of the
+# reference.
 @MISTAKES.add("while loop over the columns without j += 1: numerical_jacobian never returns")
-def numerical_jacobian(g, x, eps):  # noqa: F811
+def numerical_jacobian(g, x, eps):
     x = np.asarray(x, dtype=float)
     p = x.shape[0]
     J = None
