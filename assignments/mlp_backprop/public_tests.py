@@ -56,18 +56,20 @@ def forward_inputs(network):
     return X, params, acts
 
 
+# The names of what lecture_network (and the hidden tests' network) and forward_inputs return, for the Programs.
+NETWORK = ("X", "Y", "params", "activations", "loss")
+FORWARD = ("X", "params", "activations")
+
+
 def loss_program(key):
-    return Program(f"mlp_loss(Y, mlp_forward(X, params, activations)[0], loss) as a function of {key}",
-                   lambda m, X, Y, params, acts, loss, P: m.mlp_loss(Y, m.mlp_forward(X, {**params, key: P}, acts)[0],
-                                                                     loss))
+    """The loss as a function of the parameter ``key``, an input of its own named ``key``."""
+    return Program(f"mlp_loss(Y, mlp_forward(X, {{**params, {key!r}: {key}}}, activations)[0], loss)")
 
 
 def gradient_program(key):
-    def run(m, X, Y, params, acts, loss, P):
-        params = {**params, key: P}
-        return m.mlp_backward(Y, params, m.mlp_forward(X, params, acts)[1], acts, loss)
-
-    return Program("mlp_backward(Y, params, mlp_forward(X, params, activations)[1], activations, loss)", run,
+    """mlp_backward at the parameters with ``key`` taken from the input named ``key``."""
+    params = f"{{**params, {key!r}: {key}}}"
+    return Program(f"mlp_backward(Y, {params}, mlp_forward(X, {params}, activations)[1], activations, loss)",
                    together=("mlp_forward",))
 
 
@@ -78,7 +80,7 @@ def gradient_check(key, make_network, what, points=1.0, hidden=False, tol=1e-5):
         X, Y, params, acts, loss = make_network(rng)
         return X, Y, params, acts, loss, params[key]
 
-    return Case(f"d{key} matches central differences of the loss ({what})", Seeded(make),
+    return Case(f"d{key} matches central differences of the loss ({what})", Seeded(make, names=(*NETWORK, key)),
                 DerivativeAgrees(gradient_program(key), loss_program(key), wrt=5, pick=lambda g: g[f"d{key}"],
                                  tol=tol, label=f"mlp_backward(...)['d{key}']"),
                 points=points, hidden=hidden)
@@ -90,34 +92,26 @@ def lecture_check(key, activations, loss):
 
 
 BACKWARD = Program("mlp_backward(Y, params, mlp_forward(X, params, activations)[1], activations, loss)",
-                   lambda m, X, Y, params, acts, loss: m.mlp_backward(Y, params, m.mlp_forward(X, params, acts)[1],
-                                                                      acts, loss),
                    together=("mlp_forward",))  # the cache is opaque: only the same submission's forward makes it
-FORWARD_OUTPUT = Program("mlp_forward(X, params, activations)[0]",
-                         lambda m, X, params, acts: m.mlp_forward(X, params, acts)[0])
-INIT_TWICE = Program("init_params(sizes, seed), called twice",
-                     lambda m, sizes, seed: (m.init_params(sizes, seed), m.init_params(sizes, seed)))
+FORWARD_OUTPUT = Program("mlp_forward(X, params, activations)[0]")
+INIT_TWICE = Program("(init_params(sizes, seed), init_params(sizes, seed))")
 
 
 def derivatives_of(*names):
     """activation_derivative(name, Z) for each name at the same Z, as a tuple. identity' is 1 everywhere,
     which a constant answer matches: it is checked together with another activation's derivative."""
-    return Program("(" + ", ".join(f"activation_derivative({name!r}, Z)" for name in names) + ")",
-                   lambda m, Z: tuple(m.activation_derivative(name, Z) for name in names))
+    return Program("(" + ", ".join(f"activation_derivative({name!r}, Z)" for name in names) + ")")
 
 
 def derivative_agrees(name):
-    """activation_derivative(name, Z) against central differences of activation(name, Z), for inputs (Z,)."""
-    return DerivativeAgrees(Program(f"activation_derivative({name!r}, Z)",
-                                    lambda m, Z: m.activation_derivative(name, Z)),
-                            Program(f"activation({name!r}, Z)", lambda m, Z: m.activation(name, Z)),
+    """activation_derivative(name, Z) against central differences of activation(name, Z), for inputs named Z."""
+    return DerivativeAgrees(Program(f"activation_derivative({name!r}, Z)"), Program(f"activation({name!r}, Z)"),
                             wrt=0, layout=np.diag)
 
 
-# has_converged(*values) and has_converged(*contrast), where the two answers differ: a constant answer
-# (always True or always False) gets one of them wrong.
-CONVERGED_PAIR = Program("(has_converged(*values), has_converged(*contrast)), each (f_prev, f_curr, grad, eps1, eps2)",
-                         lambda m, values, contrast: (m.has_converged(*values), m.has_converged(*contrast)))
+# has_converged(*values) and has_converged(*contrast), each (f_prev, f_curr, grad, eps1, eps2), where the two
+# answers differ: a constant answer (always True or always False) gets one of them wrong.
+CONVERGED_PAIR = Program("(has_converged(*values), has_converged(*contrast))")
 
 
 def shapes_of(sizes):
@@ -144,6 +138,11 @@ def same_values(pair, inputs):
 
 def lecture(*values):
     return Fixed(tuple(values))
+
+
+def converged_pair(values, contrast):
+    """Inputs of CONVERGED_PAIR: two argument tuples of has_converged."""
+    return Fixed(values=values, contrast=contrast)
 
 
 # A 2-3-1 relu network small enough to do by hand: outputs 1 and 5.5.
@@ -186,13 +185,13 @@ PUBLIC = [
     # identity' = 1 is what a constant answer also is: it is checked together with sigmoid', for both points
     ("activation_derivative", Case("identity' = 1, same shape (2, 2) as Z, and sigmoid'(0) = 0.25, "
                                    "sigmoid'(2) = 0.104994, at Z = [[0, 2], [2, 0]]",
-                                   lecture(np.array([[0.0, 2.0], [2.0, 0.0]])),
+                                   Fixed(Z=np.array([[0.0, 2.0], [2.0, 0.0]])),
                                    Matches(derivatives_of("identity", "sigmoid"),
                                            expected=(np.ones((2, 2)), np.array([[0.25, 0.1049936], [0.1049936, 0.25]])),
                                            atol=1e-6),
                                    points=2.0)),
     ("activation_derivative", Case("identity' and sigmoid' agree with central differences of activation('identity', Z) "
-                                   "and activation('sigmoid', Z)", lecture(Z_POINTS),
+                                   "and activation('sigmoid', Z)", Fixed(Z=Z_POINTS),
                                    AllOf(derivative_agrees("identity"), derivative_agrees("sigmoid")), points=2.0)),
 ] + [
     ("activation_derivative", Case(f"{name}' agrees with central differences of activation({name!r}, Z)",
@@ -203,15 +202,17 @@ PUBLIC = [
     ("init_params", Case("sizes [5, 7, 4, 3]: W1 (7, 5), b1 (7,), W2 (4, 7), b2 (4,), W3 (3, 4), b3 (3,)",
                          lecture(SIZES, 0), Matches("init_params", expected=shapes_of(SIZES), values=False))),
     ("init_params", Case("every parameter is a float64 array", lecture(SIZES, 0), Satisfies("init_params", all_float64))),
-    ("init_params", Case("the same seed gives the same values", lecture(SIZES, 7), Satisfies(INIT_TWICE, same_values))),
+    ("init_params", Case("the same seed gives the same values", Fixed(sizes=SIZES, seed=7),
+                         Satisfies(INIT_TWICE, same_values))),
     ("mlp_forward", Case("one sigmoid layer is the lecture's logistic regression: [0.0788, 0.9598, 0.9981]",
-                         lecture(X_LECTURE, {"W1": W_LECTURE, "b1": B_LECTURE}, ["sigmoid"]),
+                         Fixed(X=X_LECTURE, params={"W1": W_LECTURE, "b1": B_LECTURE}, activations=["sigmoid"]),
                          Matches(FORWARD_OUTPUT, expected=A_LECTURE, atol=1e-3))),
     ("mlp_forward", Case("a 2-3-1 network (relu, identity) worked by hand: outputs [1, 5.5]",
-                         lecture(HAND_X, HAND_PARAMS, ["relu", "identity"]),
+                         Fixed(X=HAND_X, params=HAND_PARAMS, activations=["relu", "identity"]),
                          Matches(FORWARD_OUTPUT, expected=np.array([[1.0], [5.5]])))),
     ("mlp_forward", Case("the lecture's 5-7-4-3 network maps (3, 5) to (3, 3)",
-                         Seeded(lambda rng: forward_inputs(lecture_network(rng, ["relu", "tanh", "sigmoid"], "bce"))),
+                         Seeded(lambda rng: forward_inputs(lecture_network(rng, ["relu", "tanh", "sigmoid"], "bce")),
+                                names=FORWARD),
                          AllOf(Matches(FORWARD_OUTPUT, expected=np.zeros((3, 3)), values=False),
                                Matches(FORWARD_OUTPUT)))),
     ("mlp_loss", Case("mse: 1/N sum 1/2 ||y - a||^2 = 0.125 on two samples",
@@ -224,7 +225,8 @@ PUBLIC = [
                       lecture(np.array([[1.0, 0.0]]), np.array([[0.8, 0.4]]), "bce"),
                       Matches("mlp_loss", expected=0.7339690, atol=1e-6))),
     ("mlp_backward", Case("one gradient per parameter, shaped like it: dW1 (7, 5), db1 (7,), ..., db3 (3,)",
-                          Seeded(lambda rng: lecture_network(rng, ["sigmoid", "tanh", "identity"], "mse")),
+                          Seeded(lambda rng: lecture_network(rng, ["sigmoid", "tanh", "identity"], "mse"),
+                                 names=NETWORK),
                           AllOf(Matches(BACKWARD, expected={f"d{k}": v for k, v in shapes_of(SIZES).items()},
                                         values=False),
                                 Matches(BACKWARD)))),
@@ -252,21 +254,21 @@ PUBLIC = [
     # each has_converged case needs a True and a False answer right (a contrast next to its own values)
     ("has_converged", Case("the loss stopped changing, the gradient is still large: converged; once the loss "
                            "changes by 0.5, not",
-                           lecture((1.0, 1.0 + 1e-9, np.array([10.0, -10.0]), 1e-6, 1e-6),
-                                   (1.0, 1.5, np.array([10.0, -10.0]), 1e-6, 1e-6)),
+                           converged_pair((1.0, 1.0 + 1e-9, np.array([10.0, -10.0]), 1e-6, 1e-6),
+                                          (1.0, 1.5, np.array([10.0, -10.0]), 1e-6, 1e-6)),
                            Matches(CONVERGED_PAIR, expected=(True, False)))),
     ("has_converged", Case("the loss still changes, the gradient is tiny: converged; with a gradient of norm 1e-3, "
                            "not",
-                           lecture((1.0, 2.0, np.array([1e-9, 0.0]), 1e-6, 1e-6),
-                                   (1.0, 2.0, np.array([1e-3, 0.0]), 1e-6, 1e-6)),
+                           converged_pair((1.0, 2.0, np.array([1e-9, 0.0]), 1e-6, 1e-6),
+                                          (1.0, 2.0, np.array([1e-3, 0.0]), 1e-6, 1e-6)),
                            Matches(CONVERGED_PAIR, expected=(True, False)))),
     ("has_converged", Case("the loss changes and the gradient is large: not converged; once the loss stops "
                            "changing, converged",
-                           lecture((1.0, 0.5, np.array([0.1, 0.2]), 1e-3, 1e-3),
-                                   (1.0, 1.0, np.array([0.1, 0.2]), 1e-3, 1e-3)),
+                           converged_pair((1.0, 0.5, np.array([0.1, 0.2]), 1e-3, 1e-3),
+                                          (1.0, 1.0, np.array([0.1, 0.2]), 1e-3, 1e-3)),
                            Matches(CONVERGED_PAIR, expected=(False, True)))),
     ("has_converged", Case("the Euclidean norm: ||[3, 4]|| = 5 is < 6 but not < 4.5",
-                           lecture((1.0, 0.0, np.array([3.0, 4.0]), 0.1, 6.0),
-                                   (1.0, 0.0, np.array([3.0, 4.0]), 0.1, 4.5)),
+                           converged_pair((1.0, 0.0, np.array([3.0, 4.0]), 0.1, 6.0),
+                                          (1.0, 0.0, np.array([3.0, 4.0]), 0.1, 4.5)),
                            Matches(CONVERGED_PAIR, expected=(True, False)), points=2.0)),
 ]

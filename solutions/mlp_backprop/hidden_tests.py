@@ -19,6 +19,7 @@ public = load_module(Path(__file__).resolve().parents[2] / "assignments" / "mlp_
                      "_course_public_mlp_backprop")
 
 ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")
+PAIR = ("values", "contrast")  # the inputs of public.CONVERGED_PAIR
 
 # (N, sizes, activations, loss): every activation in a hidden layer and at the output,
 # the two matching output/loss pairs and mse behind sigmoid, tanh and relu outputs.
@@ -79,7 +80,7 @@ def value_checks():
                 out.append(("activation_derivative", Case(
                     f"activation_derivative('identity', Z) and activation_derivative('sigmoid', Z), Z of shape "
                     f"{shape} with some entries exactly 0",
-                    Seeded(lambda r, shape=shape: (with_kinks(r, shape),)),
+                    Seeded(lambda r, shape=shape: (with_kinks(r, shape),), names=("Z",)),
                     Matches(public.derivatives_of("identity", "sigmoid")), points=2.0, hidden=True)))
                 continue
             out.append(("activation_derivative", Case(f"activation_derivative({name!r}, Z), Z of shape {shape} "
@@ -96,17 +97,17 @@ def value_checks():
             ("init_params", Case(f"init_params({sizes}, seed): float64", Seeded(lambda r, s=sizes: (s, 12)),
                                  Satisfies("init_params", public.all_float64), hidden=True)),
             ("init_params", Case(f"init_params({sizes}, seed): same seed, same values",
-                                 Seeded(lambda r, s=sizes, i=i: (s, 1000 + i)),
+                                 Seeded(lambda r, s=sizes, i=i: (s, 1000 + i), names=("sizes", "seed")),
                                  Satisfies(public.INIT_TWICE, public.same_values), hidden=True)),
         ]
     for i, (n, sizes, acts, loss) in enumerate(NETWORKS):
         make = lambda r, n=n, s=sizes, a=acts, l=loss: network(r, n, s, a, l)
         out += [
             ("mlp_forward", Case(f"mlp_forward, N={n}, sizes {sizes}, activations {acts}",
-                                 Seeded(lambda r, make=make: public.forward_inputs(make(r))),
+                                 Seeded(lambda r, make=make: public.forward_inputs(make(r)), names=public.FORWARD),
                                  Matches(public.FORWARD_OUTPUT), hidden=True)),
             ("mlp_backward", Case(f"mlp_backward, N={n}, sizes {sizes}, activations {acts}, loss {loss!r}",
-                                  Seeded(make), Matches(public.BACKWARD), hidden=True)),
+                                  Seeded(make, names=public.NETWORK), Matches(public.BACKWARD), hidden=True)),
             ("mlp_loss", Case(f"mlp_loss({loss!r}), N={n}, k={sizes[-1]}",
                               Seeded(lambda r, make=make: _loss_inputs(make(r))),
                               Matches("mlp_loss"), hidden=True)),
@@ -155,11 +156,11 @@ def descent_checks():
          (2.0, 1.0, np.array([0.1, 0.1, 0.1]), 0.5, 0.2), (2.0, 1.0, np.array([0.1, 0.1, 0.2]), 0.5, 0.2)),
     ]
     for i, (what, values, contrast) in enumerate(cases):
-        out.append(("has_converged", Case(what, Seeded(lambda r, v=values, c=contrast: (v, c)),
+        out.append(("has_converged", Case(what, Seeded(lambda r, v=values, c=contrast: (v, c), names=PAIR),
                                           Matches(public.CONVERGED_PAIR), hidden=True)))
     for i in range(6):
         out.append(("has_converged", Case(f"has_converged on two random value sets, one converged and one not "
-                                          f"({i + 1})", Seeded(_random_pair),
+                                          f"({i + 1})", Seeded(_random_pair, names=PAIR),
                                           Matches(public.CONVERGED_PAIR), hidden=True)))
     return out
 

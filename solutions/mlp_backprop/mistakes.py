@@ -28,116 +28,49 @@ MISTAKES.edit('linear_forward with W.reshape(in, out) instead of W.T: the right 
 
 # activation
 
-@MISTAKES.add("sigmoid with the sign of the exponent lost: 1 / (1 + exp(z))")
-def activation(name, Z):
-    if name == "identity":
-        return Z.copy()
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(Z))
-    if name == "tanh":
-        return np.tanh(Z)
-    return np.maximum(Z, 0.0)
+SIGMOID = ('        e = np.exp(-np.abs(Z))  # the exponent is <= 0, so it never overflows\n'
+           '        return np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))')
+
+MISTAKES.edit("sigmoid with the sign of the exponent lost: 1 / (1 + exp(z))", 'activation',
+              SIGMOID, '        return 1.0 / (1.0 + np.exp(Z))')
+
+MISTAKES.edit("tanh as 2 sigmoid(z) - 1, which is tanh(z / 2): the 2z is forgotten", 'activation',
+              '        return np.tanh(Z)', '        return 2.0 / (1.0 + np.exp(-Z)) - 1.0')
+
+MISTAKES.edit("relu with np.max(Z, 0), the largest entry along axis 0, instead of np.maximum(Z, 0)", 'activation',
+              'np.maximum(Z, 0.0)', 'np.max(Z, 0)')
 
 
-@MISTAKES.add("tanh as 2 sigmoid(z) - 1, which is tanh(z / 2): the 2z is forgotten")
-def activation(name, Z):  # noqa: F811
-    if name == "identity":
-        return Z.copy()
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-Z))
-    if name == "tanh":
-        return 2.0 / (1.0 + np.exp(-Z)) - 1.0
-    return np.maximum(Z, 0.0)
+IDENTITY = "        return Z.copy()  # a new array: the caller's Z must not change with the result"
 
+MISTAKES.edit("identity activation as np.identity(len(Z)), the identity matrix", 'activation',
+              IDENTITY, '        return np.identity(len(Z))')
 
-@MISTAKES.add("relu with np.max(Z, 0), the largest entry along axis 0, instead of np.maximum(Z, 0)")
-def activation(name, Z):  # noqa: F811
-    if name == "identity":
-        return Z.copy()
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-Z))
-    if name == "tanh":
-        return np.tanh(Z)
-    return np.max(Z, 0)
+MISTAKES.edit("A = Z taken for a copy: the activation is written into A in place, overwriting the caller's Z",
+              'activation',
+              '        return np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))',
+              '        A = Z\n        A[:] = np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n        return A',
+              also=[('        return np.tanh(Z)', '        A = Z\n        A[:] = np.tanh(A)\n        return A'),
+                    ('        return np.maximum(Z, 0.0)', '        A = Z\n        A[A < 0] = 0.0\n        return A')])
 
-
-@MISTAKES.add("identity activation as np.identity(len(Z)), the identity matrix")
-def activation(name, Z):  # noqa: F811
-    if name == "identity":
-        return np.identity(len(Z))
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-Z))
-    if name == "tanh":
-        return np.tanh(Z)
-    return np.maximum(Z, 0.0)
-
-
-@MISTAKES.add("A = Z taken for a copy: the activation is written into A in place, overwriting the caller's Z")
-def activation(name, Z):  # noqa: F811
-    A = Z
-    if name == "sigmoid":
-        A[:] = 1.0 / (1.0 + np.exp(-A))
-    elif name == "tanh":
-        A[:] = np.tanh(A)
-    elif name == "relu":
-        A[A < 0] = 0.0
-    return A.copy() if name == "identity" else A
-
-
-@MISTAKES.add("identity activation returns Z itself, so the caller's array changes with the result")
-def activation(name, Z):  # noqa: F811
-    if name == "identity":
-        return Z
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-Z))
-    if name == "tanh":
-        return np.tanh(Z)
-    return np.maximum(Z, 0.0)
+MISTAKES.edit("identity activation returns Z itself, so the caller's array changes with the result", 'activation',
+              IDENTITY, '        return Z')
 
 
 # activation_derivative
 
-@MISTAKES.add("sigmoid derivative copied from the slide: sigmoid(z) * (1 - sigmoid'(z))")
-def activation_derivative(name, Z):
-    Z = np.asarray(Z, dtype=float)
-    if name == "identity":
-        return np.ones_like(Z)
-    if name == "sigmoid":
-        s = activation("sigmoid", Z)
-        return s * (1.0 - s * (1.0 - s))
-    if name == "tanh":
-        return 1.0 - np.tanh(Z) ** 2
-    return (Z > 0).astype(float)
+MISTAKES.edit("sigmoid derivative copied from the slide: sigmoid(z) * (1 - sigmoid'(z))", 'activation_derivative',
+              '        return s * (1.0 - s)', '        return s * (1.0 - s * (1.0 - s))')
 
-
-@MISTAKES.add("tanh derivative written 1 - tanh(z) instead of 1 - tanh(z)^2")
-def activation_derivative(name, Z):  # noqa: F811
-    Z = np.asarray(Z, dtype=float)
-    if name == "identity":
-        return np.ones_like(Z)
-    if name == "sigmoid":
-        s = activation("sigmoid", Z)
-        return s * (1.0 - s)
-    if name == "tanh":
-        return 1.0 - np.tanh(Z)
-    return (Z > 0).astype(float)
+MISTAKES.edit("tanh derivative written 1 - tanh(z) instead of 1 - tanh(z)^2", 'activation_derivative',
+              '1.0 - np.tanh(Z) ** 2', '1.0 - np.tanh(Z)')
 
 MISTAKES.edit("relu'(0) = 1: the kink gets the derivative of the right side", 'activation_derivative',
               '    if name == "relu":\n        return (Z > 0).astype(float)  # the subgradient at the kink Z = 0 is 0\n    raise ValueError(f"unknown activation {name!r}")',
               '    return (Z >= 0).astype(float)')
 
-
-@MISTAKES.add("identity' returned as the number 1, not an array of ones shaped like Z")
-def activation_derivative(name, Z):  # noqa: F811
-    Z = np.asarray(Z, dtype=float)
-    if name == "identity":
-        return 1.0
-    if name == "sigmoid":
-        s = activation("sigmoid", Z)
-        return s * (1.0 - s)
-    if name == "tanh":
-        return 1.0 - np.tanh(Z) ** 2
-    return (Z > 0).astype(float)
+MISTAKES.edit("identity' returned as the number 1, not an array of ones shaped like Z", 'activation_derivative',
+              '        return np.ones_like(Z)', '        return 1.0')
 
 MISTAKES.edit("relu' returns relu(Z) itself instead of the step 1[Z > 0]", 'activation_derivative',
               '    if name == "relu":\n        return (Z > 0).astype(float)  # the subgradient at the kink Z = 0 is 0\n    raise ValueError(f"unknown activation {name!r}")',
@@ -148,14 +81,9 @@ MISTAKES.edit("relu' returns relu(Z) itself instead of the step 1[Z > 0]", 'acti
 
 MISTAKES.edit('init_params with W_i of shape (in, out)', 'init_params', 'i], sizes[i - 1', 'i - 1], sizes[i')
 
-
-@MISTAKES.add("init_params ignores the seed (np.random.randn)")
-def init_params(sizes, seed):  # noqa: F811
-    params = {}
-    for i in range(1, len(sizes)):
-        params[f"W{i}"] = np.random.randn(sizes[i], sizes[i - 1]) / np.sqrt(sizes[i - 1])
-        params[f"b{i}"] = np.zeros(sizes[i])
-    return params
+MISTAKES.edit("init_params ignores the seed (np.random.randn)", 'init_params',
+              'rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), size=(sizes[i], sizes[i - 1]))',
+              'np.random.randn(sizes[i], sizes[i - 1]) / np.sqrt(sizes[i - 1])')
 
 MISTAKES.edit("init_params in float32, PyTorch's default, instead of float64", 'init_params',
               '        params[f"W{i}"] = rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), size=(sizes[i], sizes[i - 1]))\n        params[f"b{i}"] = np.zeros(sizes[i])',
@@ -164,194 +92,82 @@ MISTAKES.edit("init_params in float32, PyTorch's default, instead of float64", '
 
 # mlp_forward
 
-@MISTAKES.add("mlp_forward leaves the output layer linear (activation only on hidden layers)")
-def mlp_forward(X, params, activations):
-    A = X
-    cache = {"A_prev": [], "Z": []}
-    for i, name in enumerate(activations, start=1):
-        Z = linear_forward(A, params[f"W{i}"], params[f"b{i}"])
-        cache["A_prev"].append(A)
-        cache["Z"].append(Z)
-        A = activation(name, Z) if i < len(activations) else Z
-    cache["A_out"] = activation(activations[-1], cache["Z"][-1])
-    return A, cache
+MISTAKES.edit("mlp_forward leaves the output layer linear (activation only on hidden layers)", 'mlp_forward',
+              '        A = activation(name, Z)\n    return A, {"A_prev": inputs, "Z": preactivations, "A_out": A}',
+              '        A = activation(name, Z) if i < len(activations) else Z\n'
+              '    return A, {"A_prev": inputs, "Z": preactivations, "A_out": activation(activations[-1], Z)}')
 
-
-@MISTAKES.add("mlp_forward loops over range(1, len(activations)): the last layer is never computed")
-def mlp_forward(X, params, activations):  # noqa: F811
-    A = X
-    cache = {"A_prev": [], "Z": []}
-    for i in range(1, len(activations)):
-        Z = linear_forward(A, params[f"W{i}"], params[f"b{i}"])
-        cache["A_prev"].append(A)
-        cache["Z"].append(Z)
-        A = activation(activations[i - 1], Z)
-    cache["A_out"] = A
-    return A, cache
+MISTAKES.edit("mlp_forward loops over range(1, len(activations)): the last layer is never computed", 'mlp_forward',
+              '    for i, name in enumerate(activations, start=1):\n',
+              '    for i in range(1, len(activations)):\n        name = activations[i - 1]\n')
 
 
 # mlp_loss
 
-@MISTAKES.add("mse without the 1/2 of the lecture")
-def mlp_loss(Y, A_out, loss):
-    N = Y.shape[0]
-    if loss == "mse":
-        return float(np.sum((Y - A_out) ** 2) / N)
-    return float(np.sum(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)) / N)
+MISTAKES.edit("mse without the 1/2 of the lecture", 'mlp_loss', 'float(0.5 * np.sum(', 'float(np.sum(')
 
+MISTAKES.edit("bce summed over the samples instead of averaged (missing 1/N)", 'mlp_loss',
+              'np.log(1 - A_out)) / N)', 'np.log(1 - A_out)))')
 
-@MISTAKES.add("bce summed over the samples instead of averaged (missing 1/N)")
-def mlp_loss(Y, A_out, loss):  # noqa: F811
-    if loss == "mse":
-        return float(0.5 * np.sum((Y - A_out) ** 2) / Y.shape[0])
-    return float(np.sum(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)))
+MISTAKES.edit("mse averaged over all N*k entries instead of over the N samples", 'mlp_loss',
+              '0.5 * np.sum((Y - A_out) ** 2) / N', '0.5 * np.mean((Y - A_out) ** 2)')
 
-
-@MISTAKES.add("mse averaged over all N*k entries instead of over the N samples")
-def mlp_loss(Y, A_out, loss):  # noqa: F811
-    if loss == "mse":
-        return float(0.5 * np.mean((Y - A_out) ** 2))
-    return float(np.sum(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)) / Y.shape[0])
-
-
-@MISTAKES.add("bce with np.mean over all N*k entries: the sum over the k outputs is lost")
-def mlp_loss(Y, A_out, loss):  # noqa: F811
-    if loss == "mse":
-        return float(0.5 * np.sum((Y - A_out) ** 2) / Y.shape[0])
-    return float(np.mean(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)))
+MISTAKES.edit("bce with np.mean over all N*k entries: the sum over the k outputs is lost", 'mlp_loss',
+              'float(np.sum(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)) / N)',
+              'float(np.mean(-Y * np.log(A_out) - (1 - Y) * np.log(1 - A_out)))')
 
 
 # mlp_backward
 
-@MISTAKES.add("missing 1/N: the gradient of the sum instead of the mean")
-def mlp_backward(Y, params, cache, activations, loss):
-    A, Z_out = cache["A_out"], cache["Z"][-1]
-    if (activations[-1], loss) in (("identity", "mse"), ("sigmoid", "bce")):
-        dZ = A - Y
-    else:
-        dA = A - Y if loss == "mse" else -Y / A + (1 - Y) / (1 - A)
-        dZ = dA * activation_derivative(activations[-1], Z_out)
-    grads = {}
-    for i in range(len(activations), 0, -1):
-        grads[f"dW{i}"] = dZ.T @ cache["A_prev"][i - 1]
-        grads[f"db{i}"] = dZ.sum(axis=0)
-        if i > 1:
-            dZ = (dZ @ params[f"W{i}"]) * activation_derivative(activations[i - 2], cache["Z"][i - 2])
-    return grads
+MISTAKES.edit("missing 1/N: the gradient of the sum instead of the mean", 'mlp_backward',
+              "dZ = (A - Y) / N  # the shortcut: the output derivative cancels against the loss's", 'dZ = A - Y',
+              also=[('dA = (A - Y) / N', 'dA = A - Y'),
+                    ('dA = (-Y / A + (1 - Y) / (1 - A)) / N', 'dA = -Y / A + (1 - Y) / (1 - A)')])
 
+MISTAKES.edit("the (A - Y)/N shortcut used for every output activation, not only identity+mse and sigmoid+bce",
+              'mlp_backward',
+              '    if (output, loss) in (("identity", "mse"), ("sigmoid", "bce")):\n'
+              "        dZ = (A - Y) / N  # the shortcut: the output derivative cancels against the loss's\n"
+              '    else:\n'
+              '        if loss == "mse":\n'
+              '            dA = (A - Y) / N\n'
+              '        elif loss == "bce":\n'
+              '            dA = (-Y / A + (1 - Y) / (1 - A)) / N\n'
+              '        else:\n'
+              '            raise ValueError(f"unknown loss {loss!r}")\n'
+              '        dZ = dA * activation_derivative(output, Z_out)\n',
+              '    dZ = (A - Y) / N\n')
 
-@MISTAKES.add("the (A - Y)/N shortcut used for every output activation, not only identity+mse and sigmoid+bce")
-def mlp_backward(Y, params, cache, activations, loss):  # noqa: F811
-    dZ = (cache["A_out"] - Y) / Y.shape[0]
-    grads = {}
-    for i in range(len(activations), 0, -1):
-        grads[f"dW{i}"] = dZ.T @ cache["A_prev"][i - 1]
-        grads[f"db{i}"] = dZ.sum(axis=0)
-        if i > 1:
-            dZ = (dZ @ params[f"W{i}"]) * activation_derivative(activations[i - 2], cache["Z"][i - 2])
-    return grads
+MISTAKES.edit("forgot the bias gradients: no db keys", 'mlp_backward',
+              '        grads[f"db{i}"] = dZ.sum(axis=0)\n', '')
 
+MISTAKES.edit("db averaged over the batch although dZ already carries the 1/N", 'mlp_backward',
+              'dZ.sum(axis=0)', 'dZ.mean(axis=0)')
 
-@MISTAKES.add("forgot the bias gradients: no db keys")
-def mlp_backward(Y, params, cache, activations, loss):  # noqa: F811
-    A, Z_out = cache["A_out"], cache["Z"][-1]
-    N = Y.shape[0]
-    if (activations[-1], loss) in (("identity", "mse"), ("sigmoid", "bce")):
-        dZ = (A - Y) / N
-    else:
-        dA = (A - Y) / N if loss == "mse" else (-Y / A + (1 - Y) / (1 - A)) / N
-        dZ = dA * activation_derivative(activations[-1], Z_out)
-    grads = {}
-    for i in range(len(activations), 0, -1):
-        grads[f"dW{i}"] = dZ.T @ cache["A_prev"][i - 1]
-        if i > 1:
-            dZ = (dZ @ params[f"W{i}"]) * activation_derivative(activations[i - 2], cache["Z"][i - 2])
-    return grads
+MISTAKES.edit("W and W.T confused: dW = A_prev.T @ dZ, shape (in, out)", 'mlp_backward',
+              'dZ.T @ cache["A_prev"][i - 1]', 'cache["A_prev"][i - 1].T @ dZ')
 
-
-@MISTAKES.add("db averaged over the batch although dZ already carries the 1/N")
-def mlp_backward(Y, params, cache, activations, loss):  # noqa: F811
-    A, Z_out = cache["A_out"], cache["Z"][-1]
-    N = Y.shape[0]
-    if (activations[-1], loss) in (("identity", "mse"), ("sigmoid", "bce")):
-        dZ = (A - Y) / N
-    else:
-        dA = (A - Y) / N if loss == "mse" else (-Y / A + (1 - Y) / (1 - A)) / N
-        dZ = dA * activation_derivative(activations[-1], Z_out)
-    grads = {}
-    for i in range(len(activations), 0, -1):
-        grads[f"dW{i}"] = dZ.T @ cache["A_prev"][i - 1]
-        grads[f"db{i}"] = dZ.mean(axis=0)
-        if i > 1:
-            dZ = (dZ @ params[f"W{i}"]) * activation_derivative(activations[i - 2], cache["Z"][i - 2])
-    return grads
-
-
-@MISTAKES.add("W and W.T confused: dW = A_prev.T @ dZ, shape (in, out)")
-def mlp_backward(Y, params, cache, activations, loss):  # noqa: F811
-    A, Z_out = cache["A_out"], cache["Z"][-1]
-    N = Y.shape[0]
-    if (activations[-1], loss) in (("identity", "mse"), ("sigmoid", "bce")):
-        dZ = (A - Y) / N
-    else:
-        dA = (A - Y) / N if loss == "mse" else (-Y / A + (1 - Y) / (1 - A)) / N
-        dZ = dA * activation_derivative(activations[-1], Z_out)
-    grads = {}
-    for i in range(len(activations), 0, -1):
-        grads[f"dW{i}"] = cache["A_prev"][i - 1].T @ dZ
-        grads[f"db{i}"] = dZ.sum(axis=0)
-        if i > 1:
-            dZ = (dZ @ params[f"W{i}"]) * activation_derivative(activations[i - 2], cache["Z"][i - 2])
-    return grads
-
-
-@MISTAKES.add("hidden layers multiplied by the derivative of the output activation")
-def mlp_backward(Y, params, cache, activations, loss):  # noqa: F811
-    A, Z_out = cache["A_out"], cache["Z"][-1]
-    N = Y.shape[0]
-    if (activations[-1], loss) in (("identity", "mse"), ("sigmoid", "bce")):
-        dZ = (A - Y) / N
-    else:
-        dA = (A - Y) / N if loss == "mse" else (-Y / A + (1 - Y) / (1 - A)) / N
-        dZ = dA * activation_derivative(activations[-1], Z_out)
-    grads = {}
-    for i in range(len(activations), 0, -1):
-        grads[f"dW{i}"] = dZ.T @ cache["A_prev"][i - 1]
-        grads[f"db{i}"] = dZ.sum(axis=0)
-        if i > 1:
-            dZ = (dZ @ params[f"W{i}"]) * activation_derivative(activations[-1], cache["Z"][i - 2])
-    return grads
+MISTAKES.edit("hidden layers multiplied by the derivative of the output activation", 'mlp_backward',
+              'activation_derivative(activations[i - 2]', 'activation_derivative(activations[-1]')
 
 
 # gradient_descent_2d
 
-@MISTAKES.add("gradient of f with d/dx2 = x1 + 4 x2 (the 2 of the square forgotten)")
-def gradient_descent_2d(x0, lr, steps):
-    path = [np.array(x0, dtype=float)]
-    for _ in range(steps):
-        x1, x2 = path[-1]
-        path.append(path[-1] - lr * np.array([2 * x1 + x2, x1 + 4 * x2]))
-    return np.array(path)
+MISTAKES.edit("gradient of f with d/dx2 = x1 + 4 x2 (the 2 of the square forgotten)", 'gradient_descent_2d',
+              'x[0] + 8 * x[1]', 'x[0] + 4 * x[1]')
 
+MISTAKES.edit("the path leaves out the starting point x0", 'gradient_descent_2d',
+              '    return path', '    return path[1:]')
 
-@MISTAKES.add("the path leaves out the starting point x0")
-def gradient_descent_2d(x0, lr, steps):  # noqa: F811
-    x = np.array(x0, dtype=float)
-    path = []
-    for _ in range(steps):
-        x = x - lr * np.array([2 * x[0] + x[1], x[0] + 8 * x[1]])
-        path.append(x)
-    return np.array(path).reshape(steps, 2)
-
-
-@MISTAKES.add("x = x0 then x -= lr * grad: the caller's x0 is updated in place")
-def gradient_descent_2d(x0, lr, steps):  # noqa: F811
-    x = x0
-    path = [x.copy()]
-    for _ in range(steps):
-        x -= lr * np.array([2 * x[0] + x[1], x[0] + 8 * x[1]])
-        path.append(x.copy())
-    return np.array(path)
+MISTAKES.edit("x = x0 then x -= lr * grad: the caller's x0 is updated in place", 'gradient_descent_2d',
+              '    path[0] = x0\n'
+              '    for k in range(steps):\n'
+              '        path[k + 1] = path[k] - lr * gradient(path[k])\n',
+              '    x = x0\n'
+              '    path[0] = x\n'
+              '    for k in range(steps):\n'
+              '        x -= lr * gradient(x)\n'
+              '        path[k + 1] = x\n')
 
 
 # has_converged
@@ -379,21 +195,13 @@ MISTAKES.edit("has_converged returns the loop's keep-going test (not converged) 
 
 # additions: a float32 activation and a hanging helper of mlp_backward
 
-@MISTAKES.add("activation computed in float32 (np.asarray(Z, dtype=np.float32), PyTorch's default), not float64")
-def activation(name, Z):  # noqa: F811
-    Z = np.asarray(Z, dtype=np.float32)
-    if name == "identity":
-        return Z.copy()
-    if name == "sigmoid":
-        e = np.exp(-np.abs(Z))
-        return np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    if name == "tanh":
-        return np.tanh(Z)
-    return np.maximum(Z, 0.0)
+MISTAKES.edit("activation computed in float32 (np.asarray(Z, dtype=np.float32), PyTorch's default), not float64",
+              'activation', 'Z = np.asarray(Z, dtype=float)', 'Z = np.asarray(Z, dtype=np.float32)')
 
 
+# Whole: relu' by a loop written from scratch, not a change of the reference.
 @MISTAKES.add("relu' by a while loop whose i += 1 sits inside the if: it hangs at the first Z <= 0")
-def activation_derivative(name, Z):  # noqa: F811
+def activation_derivative(name, Z):
     Z = np.asarray(Z, dtype=float)
     if name == "identity":
         return np.ones_like(Z)
