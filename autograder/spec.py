@@ -85,8 +85,8 @@ class Program:
     without ``fn``, what runs: a Python expression such as
     ``"compute_gradient(X, predict(X, theta), y)"``, evaluated with the case's
     inputs bound to their names (``Fixed(X=...)``, ``Seeded(..., names=...)``),
-    the helpers of ``HELPERS`` (``np`` for NumPy, ``logistic``) by theirs, and
-    every other name a contract function of the implementation being run.
+    ``np`` (NumPy) and ``logistic`` (the ``HELPERS``) to themselves, and every
+    other name to a contract function of the implementation being run.
     ``fn(m, *inputs)`` (``m`` exposes the contract functions as attributes) is
     for what one expression cannot say; then ``text`` only describes it.
 
