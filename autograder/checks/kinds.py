@@ -20,6 +20,7 @@ from autograder.checks.gradient import (FAST_ENTRIES, directional_agreement, dis
 from autograder.checks.properties import (NUMERIC_WARNINGS, loop_problem, purity_problem, repeat_problem,
                                          stability_problem)
 from autograder.engine.calls import Caller, CallFailed, Composed, ReferenceCaller, call_twice, run_call, run_many
+from autograder.messages import say
 from autograder.spec import Call, Program
 
 
@@ -211,9 +212,7 @@ def _unfit_for_differences(values: list, against: str, scalar_expected: bool, re
 def _untrusted(ctx: CaseContext) -> Outcome | None:
     if not ctx.tampered:
         return None
-    cells = ", ".join(map(str, ctx.tampered))
-    return Outcome(False, f"not checked: your notebook imports or changes the grader's own code (cell {cells}), "
-                          "so what your process reports about this call cannot be trusted.")
+    return Outcome(False, say("unchecked_cells", cells=", ".join(map(str, ctx.tampered))))
 
 
 def _numeric(value) -> bool:
@@ -243,8 +242,7 @@ class Pure:
         if not first.ok:
             raise CallFailed.of(first)
         if first.tampered or second.tampered:
-            return Outcome(False, "not checked: the grader's own code in your notebook's process was changed "
-                                  "while it ran, so what that process reports about this call cannot be trusted.")
+            return Outcome(False, say("unchecked_changed"))
         problem = purity_problem(self.call, ctx.contract.get(self.call, ()), before, first.args_after,
                                  first.aliases, reveal=ctx.reveal)
         if problem is None:

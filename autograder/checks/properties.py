@@ -11,6 +11,7 @@ import ast
 import numpy as np
 
 from autograder.engine.protocol import Code
+from autograder.tree import tree_leaves
 
 NUMERIC_WARNINGS = ("overflow", "underflow", "divide by zero", "invalid value")
 
@@ -148,18 +149,12 @@ def _index(mask: np.ndarray) -> str:
 
 
 def _arrays_in(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _arrays_in(v)
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            yield from _arrays_in(v)
-    else:
+    """Every leaf of ``value`` that is numbers, as a float64 array; other leaves are left out."""
+    for leaf in tree_leaves(value):
         try:
-            array = np.asarray(value, dtype=float)
+            yield np.asarray(leaf, dtype=float)
         except (TypeError, ValueError):
-            return
-        yield array
+            continue
 
 
 LOOP_NODES = {

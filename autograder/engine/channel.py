@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograder.engine import protocol
@@ -28,21 +29,13 @@ REPLY_HEADER_MAX = 8 * 2**20  # JSON of any reply (json.loads takes at most ~25x
 CONTROL_REPLY = 4 * 2**20  # a cell's report, the names a notebook defines, a fork: no arrays, 64 KB of output
 
 
-
 class ProcessLost(Exception):
-    """The student's process died or stopped answering. The reason is one of
-    LOST_REASONS, the grader's own words: nothing the process sent."""
+    """The student's process died or stopped answering. The reason is a key
+    of ``messages.LOST_REASONS`` or a phrase of the grader's: nothing the
+    process sent."""
 
 
-LOST_REASONS = {
-    "timeout": "it did not answer in time",
-    "ended": "its process ended",
-    "unreadable": "it sent a reply the grader cannot read",
-    "too large": "it sent a reply larger than the grader accepts",
-}
-
-
-def reply_limits(header: dict, blobs=()) -> tuple[int, int]:
+def reply_limits(header: dict, blobs: Sequence[bytes] = ()) -> tuple[int, int]:
     """The most a reply to ``header`` may hold: (all bytes, JSON bytes). A
     batch of calls may send each call's arguments back once (purity checks)."""
     calls = header.get("calls")
@@ -54,12 +47,6 @@ def reply_limits(header: dict, blobs=()) -> tuple[int, int]:
     return head + 16 * count + arrays, head
 
 
-
-def lost_reason(lost: ProcessLost) -> str:
-    return LOST_REASONS.get(str(lost), str(lost))
-
-
-
 @dataclass
 class Channel:
     """A socket and a pidfd for one process on the untrusted side."""
@@ -69,13 +56,14 @@ class Channel:
     closed: bool = False
     tampered: bool = False  # the process said the grader's code in it was changed (integrity.TAMPERED)
 
-    def request(self, header: dict, blobs: list[bytes] = (), timeout: float | None = None):
+    def request(self, header: dict, blobs: Sequence[bytes] = (),
+                timeout: float | None = None) -> tuple[dict, list[bytes]]:
         """Send, then wait for the reply: ``timeout`` bounds the whole exchange
         (one deadline, however slowly the reply trickles in), and the reply may
         be no larger than ``reply_limits`` allows. Whatever goes wrong with the
-        reply is a ProcessLost with one of LOST_REASONS. A TAMPERED verdict
-        before the reply is recorded (``tampered``, for good) and the reply
-        read after it."""
+        reply is a ProcessLost with a key of ``messages.LOST_REASONS``. A
+        TAMPERED verdict before the reply is recorded (``tampered``, for good)
+        and the reply read after it."""
         deadline = None if timeout is None else time.monotonic() + timeout
         most, head = reply_limits(header, blobs)
         try:
@@ -129,7 +117,6 @@ class Channel:
                 close()
             except OSError:
                 pass
-
 
 
 def _pid_of(pidfd: int) -> int | None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograder.engine.session import Engine, Limits, ProcessLost, Run
+from autograder.engine.channel import ProcessLost
+from autograder.engine.interface import Engine, Limits, Run
+from autograder.messages import say
 from autograder.notebook.read import CodeCell
 from autograder.notebook.relevance import unneeded_cells
 from autograder.notebook.transform import to_python
@@ -35,7 +37,9 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
                      contract: frozenset[str] = frozenset()) -> tuple[Run, list[CellReport]]:
     """Run every cell that grading ``contract`` (the graded names) may depend on
     (``relevance``); every cell when ``contract`` is empty or the engine's
-    ``run_all_cells`` is set."""
+    ``run_all_cells`` is set. Returns the last run (open: the caller closes
+    it) and one report per cell, in order. EngineError if the engine cannot
+    open a run."""
     python = [(cell.index, to_python(cell.source)) for cell in cells]
     run_all = getattr(engine, "run_all_cells", False) or not contract
     unneeded = frozenset() if run_all else unneeded_cells(python, contract)
@@ -60,13 +64,12 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
                 reports.append(lost[index])
                 continue
             if stop is not None and position >= stop:
-                reports.append(CellReport(index, "skipped", f"cell {index} was not run: {len(lost)} cells ended "
-                                                            f"the notebook's process, and a notebook is replayed "
-                                                            f"at most {MAX_REPLAYS} times."))
+                reports.append(CellReport(index, "skipped", say("cell_after_replays", index=index, lost=len(lost),
+                                                                replays=MAX_REPLAYS)))
                 continue
             if run.remaining() <= 0:
-                reports.append(CellReport(index, "skipped", f"cell {index} was not run: total time limit "
-                                                            f"({limits.total_timeout:g} s) reached."))
+                reports.append(CellReport(index, "skipped", say("cell_total_time_reached", index=index,
+                                                                total=limits.total_timeout)))
                 continue
             try:
                 reply = run.exec_cell(index, source)
@@ -76,9 +79,8 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
                 if replays == MAX_REPLAYS:  # the last replay lost a cell that ran before: nothing to replay
                     stop = position
                     reports.append(lost[index])
-                    reports += [lost.get(i) or CellReport(i, "skipped", f"cell {i} was not run: the notebook's "
-                                                                          f"process ended and was replayed "
-                                                                          f"{MAX_REPLAYS} times already.")
+                    reports += [lost.get(i) or CellReport(i, "skipped", say("cell_replayed_enough", index=i,
+                                                                            replays=MAX_REPLAYS))
                                 for i, _ in python[position + 1:]]
                     return run, reports
                 replays += 1
@@ -97,7 +99,5 @@ def _text(value, most: int = 2000) -> str:
 
 def _lost_message(index: int, reason: str, limits: Limits) -> str:
     if reason == "timeout":
-        return (f"cell {index} ran past its time limit ({limits.cell_timeout:g} s) and ignored the interrupt; "
-                "it was skipped.")
-    return (f"cell {index} ended the notebook's process (os._exit, sys.exit in a thread, a crash or the "
-            f"memory limit); it was skipped.")
+        return say("cell_hung", index=index, limit=limits.cell_timeout)
+    return say("cell_ended", index=index)

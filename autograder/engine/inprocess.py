@@ -11,6 +11,8 @@ import copy
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult
 from autograder.engine.student_code import perform_call
+from autograder.messages import say
+from autograder.tree import tree_map
 
 
 class InProcessCaller:
@@ -28,7 +30,8 @@ class InProcessCaller:
         function = self.namespace.get(name)
         if not callable(function):
             return CallResult(error=f"{name} is not defined yet: run the cell that defines it.")
-        args = tuple(_resolve(arg, self.store) for arg in protocol.materialize(copy.deepcopy(args)))
+        args = tree_map(lambda leaf: self.store.get(leaf.id) if isinstance(leaf, protocol.Handle) else leaf,
+                        protocol.materialize(copy.deepcopy(tuple(args))))
         reply = perform_call(function, args, keep_args, self.call_timeout,
                              self.namespace if self.stop_stuck else None)
         if reply["error"]:
@@ -37,18 +40,8 @@ class InProcessCaller:
             value = _round_trip(reply["value"], self.store)
             after = _round_trip(reply["args_after"], self.store) if keep_args else None
         except TypeError as error:
-            return CallResult(error=f"{name} returned a value the grader cannot read: {error}")
+            return CallResult(error=say("unreadable_because", name=name, reason=error))
         return CallResult(value=value, args_after=after, warnings=reply["warnings"], aliases=reply["aliases"])
-
-
-def _resolve(value, store: protocol.HandleStore):
-    if isinstance(value, protocol.Handle):
-        return store.get(value.id)
-    if type(value) in (tuple, list):
-        return type(value)(_resolve(v, store) for v in value)
-    if type(value) is dict:
-        return {k: _resolve(v, store) for k, v in value.items()}
-    return value
 
 
 def _round_trip(value, store: protocol.HandleStore):

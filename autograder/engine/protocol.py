@@ -6,7 +6,8 @@ scalars and strings as JSON. A value that is none of these stays in the
 child's process and crosses as a *handle*: an id the parent can pass back
 (the opaque ``cache`` of an MLP forward pass), but never look inside.
 
-This module is imported by the child too: standard library and NumPy only.
+This module is imported by the child too: standard library, NumPy and
+``autograder.tree`` (itself standard library only).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ import math
 import socket
 import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from autograder.tree import tree_map
 
 MAX_HEADER = 16 * 2**20
 MAX_BLOB = 512 * 2**20  # bytes in one message (the grader asks for far less: see session.reply_limits)
@@ -65,14 +69,10 @@ class Code:
 
 
 def materialize(value):
-    """Replace every Code in a tree of arguments by the function it defines."""
-    if isinstance(value, Code):
-        return value.compile()
-    if type(value) in (tuple, list):
-        return type(value)(materialize(v) for v in value)
-    if type(value) is dict:
-        return {k: materialize(v) for k, v in value.items()}
-    return value
+    """``value``, a tree of arguments (``tree``), with every Code replaced by
+    the function it defines. SyntaxError if a Code's source is not an
+    expression."""
+    return tree_map(lambda leaf: leaf.compile() if isinstance(leaf, Code) else leaf, value)
 
 
 class HandleStore:
@@ -176,7 +176,7 @@ def _plain_dtype(name: str) -> np.dtype:
     return kind
 
 
-def frame(header: dict, blobs: list[bytes] = ()) -> bytes:
+def frame(header: dict, blobs: Sequence[bytes] = ()) -> bytes:
     """A whole message: sizes, the JSON header, the blob lengths, then the blobs."""
     head = json.dumps(header).encode()
     sizes = struct.pack(f"!{len(blobs)}Q", *(len(b) for b in blobs))
@@ -184,7 +184,7 @@ def frame(header: dict, blobs: list[bytes] = ()) -> bytes:
     return b"".join([struct.pack("!IIQ", len(head), len(blobs), total), head, sizes, *blobs])
 
 
-def send(sock: socket.socket, header: dict, blobs: list[bytes] = (), deadline: float | None = None) -> None:
+def send(sock: socket.socket, header: dict, blobs: Sequence[bytes] = (), deadline: float | None = None) -> None:
     """One write of ``frame(header, blobs)``; ``deadline`` (time.monotonic())
     bounds the whole write."""
     if deadline is not None:

@@ -9,24 +9,19 @@ import builtins
 
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult
+from autograder.messages import say
+
+# The kinds of failure a student's process may report for a call (student_code.error_kind), each
+# a template of messages.TEMPLATES; any other kind is an exception, named only if Python defines it.
+REPORTED_KINDS = frozenset({"not_implemented", "memory", "recursion", "process_limit", "file_limit", "timeout",
+                            "undefined", "unreadable"})
 
 
-def said(message: str) -> CallResult:
-    """A failure the grader describes itself: safe for hidden tests as it is."""
+def said(kind: str, **fields: object) -> CallResult:
+    """A failure the grader describes itself (``messages.say(kind, **fields)``):
+    safe for hidden tests as it is."""
+    message = say(kind, **fields)
     return CallResult(error=message, brief=message)
-
-
-
-BRIEF = {
-    "not_implemented": "{name} is not implemented yet.",
-    "memory": "{name} ran out of memory (memory limit).",
-    "recursion": "{name} recursed too deeply.",
-    "process_limit": "{name} could not start another process (process limit).",
-    "file_limit": "{name} wrote a file larger than allowed (file size limit).",
-    "timeout": "{name} did not return in time (call time limit).",
-    "undefined": "{name} is not defined as a function in your notebook.",
-    "unreadable": "{name} returned a value the grader cannot read.",
-}
 
 
 def brief_error(name: str, header: dict) -> str:
@@ -36,12 +31,12 @@ def brief_error(name: str, header: dict) -> str:
     defines); not where it was raised: a cell and line the process reports
     are numbers it chooses."""
     kind = header.get("kind")
-    if isinstance(kind, str) and kind in BRIEF:
-        return BRIEF[kind].format(name=name)
+    if isinstance(kind, str) and kind in REPORTED_KINDS:
+        return say(kind, name=name)
     exception = kind[len("exception:"):] if isinstance(kind, str) and kind.startswith("exception:") else ""
     if exception in BUILTIN_EXCEPTIONS:
-        return f"{name} raised {exception}."
-    return f"{name} raised an exception."
+        return say("raised", name=name, exception=exception)
+    return say("raised_unknown", name=name)
 
 
 BUILTIN_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
@@ -52,7 +47,7 @@ def read_reply(name: str, header, blobs: list[bytes]) -> tuple[CallResult, bool]
     Whatever the reply holds (values nested past any limit, dtypes numpy
     cannot parse, text in place of lists), it fails this call alone; ``brief``
     is always in the grader's own words."""
-    unreadable = said(BRIEF["unreadable"].format(name=name))
+    unreadable = said("unreadable", name=name)
     if not isinstance(header, dict):
         return unreadable, True
     try:
@@ -63,8 +58,7 @@ def read_reply(name: str, header, blobs: list[bytes]) -> tuple[CallResult, bool]
         warnings = [_text(w, 300) for w in _strings(header.get("warnings"))]
         aliases = [_text(a, 100) for a in _strings(header.get("aliases"))]
     except protocol.ProtocolError as error:  # its text is the grader's: "arrays of dtype object are not allowed"
-        return CallResult(error=f"{name} returned a value the grader cannot read ({error}).",
-                          brief=unreadable.brief), True
+        return CallResult(error=say("unreadable_because", name=name, reason=error), brief=unreadable.brief), True
     except Exception:  # RecursionError, MemoryError, ValueError...: this call's failure, never the row's
         return unreadable, True
     return CallResult(value=value, args_after=after, warnings=warnings, aliases=aliases), False

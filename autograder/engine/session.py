@@ -15,32 +15,11 @@ import time
 from dataclasses import dataclass, field
 
 from autograder.engine import protocol
-from autograder.engine.calls import CallResult
-from autograder.engine.channel import (REPLY_BYTES_PER_CALL, REPLY_HEADER, Channel, ProcessLost, is_child_of,
-                                       lost_reason)
-from autograder.engine.replies import BRIEF, read_reply, said
+from autograder.engine.channel import Channel, ProcessLost, is_child_of
+from autograder.engine.interface import EngineError, Limits
+from autograder.engine.run import GRACE, BaseRun
 from autograder.engine.sandbox import Isolation, choose_isolation, claim_student_uid, zygote_command, zygote_environment
-
-GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
-SAME_ARGS = object()  # in place of a call's arguments: the objects the call before it received
-
-
-@dataclass
-class Limits:
-    cell_timeout: float = 10.0
-    call_timeout: float = 10.0
-    total_timeout: float = 120.0
-    memory_mb: int = 1024
-    processes: int = 64
-    file_mb: int = 16
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "Limits":
-        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
-
-
-class EngineError(Exception):
-    """The sandbox itself failed (not the student's code)."""
+from autograder.messages import WORKER, lost_reason, say
 
 
 class Engine:
@@ -48,7 +27,11 @@ class Engine:
     Engines are independent: a pool runs one per worker slot."""
 
     def __init__(self, slot: int = 0, isolation: str | Isolation = "auto"):
+        """``slot``: this engine's place in a pool (it picks the sandbox uid);
+        ``isolation``: "auto", a mode of ``sandbox.choose_isolation``, or an
+        Isolation already chosen. Nothing starts until ``open``."""
         self.slot = slot
+        self.run_all_cells = False  # run every cell, not only those graded functions depend on
         self.isolation = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
         self._uid_claim = claim_student_uid(slot)
         self.uid = self._uid_claim.uid if self._uid_claim else None
@@ -182,170 +165,21 @@ class Engine:
 
 
 @dataclass
-class Run:
+class Run(BaseRun):
     """One submission's processes: the template that ran the cells, and a
-    worker forked from it that answers calls (re-forked after a kill)."""
+    worker forked from it that answers calls (re-forked after a kill). What
+    it decides is ``BaseRun``'s."""
 
     engine: Engine
     template: Channel
     limits: Limits
     started: float = field(default_factory=time.monotonic)
     worker: Channel | None = None
-    contract: frozenset[str] = frozenset()  # names the grader may say in its messages
-    # Functions that ran past the call limit once (name -> where): their later calls fail at once.
+    contract: frozenset[str] = frozenset()
     stuck: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # what the grader itself found wrong with the sandbox
-    # The grader's code in the submission's processes was found changed: nothing they report about
-    # themselves is trusted from then on.
+    notes: list[str] = field(default_factory=list)
     tampered: bool = False
     closed: bool = False
-
-    def remaining(self) -> float:
-        return self.limits.total_timeout - (time.monotonic() - self.started)
-
-    def exec_cell(self, index: int, source: str) -> dict:
-        """Run one cell. ProcessLost if the cell killed or hung its process."""
-        timeout = min(self.limits.cell_timeout, max(self.remaining(), 0.01))
-        header, _ = self.template.request({"op": "exec", "cell": index, "source": source, "timeout": timeout,
-                                           "call_limit": self.limits.call_timeout}, timeout=timeout + GRACE)
-        for name in _identifiers(header.get("stuck_in")):
-            self.stuck.setdefault(name, f"when cell {index} called it")
-        if header.get("status") == "timeout" and timeout < self.limits.cell_timeout:
-            header["message"] = (f"cell {index} was interrupted: the submission used up its total time limit "
-                                 f"({self.limits.total_timeout:g} s).")
-        return header
-
-    def defined(self, names: list[str]) -> dict:
-        """Where each of ``names`` is defined, as the notebook's process reports
-        it, kept only in the shapes the grader reads (``names``: name ->
-        {callable, file}; ``ignored``: short strings)."""
-        header, _ = self.template.request({"op": "names", "names": names},
-                                          timeout=min(10.0, max(self.remaining(), 0.0) + GRACE))
-        found = header.get("names") if isinstance(header.get("names"), dict) else {}
-        places = {}
-        for name in names:
-            where = found.get(name)
-            if isinstance(where, dict):
-                file = where.get("file")
-                places[name] = {"callable": where.get("callable") is True,
-                                "file": file[:100] if isinstance(file, str) else None}
-            else:
-                places[name] = {"callable": False, "file": None}
-        ignored = header.get("ignored") if isinstance(header.get("ignored"), list) else []
-        return {"names": places, "ignored": [str(item)[:100] for item in ignored[:20] if isinstance(item, str)]}
-
-    def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
-        return self._calls([(name, args)], keep_args)[0]
-
-    def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
-        """Several calls in one round trip (a numerical derivative's evaluations)."""
-        return self._calls(requests, keep_args=False)
-
-    def call_twice(self, name: str, args: tuple) -> tuple[CallResult, CallResult]:
-        """``name`` called on ``args``, then again on the very same argument
-        objects in the student's process, both keeping their arguments: what
-        the first call changed in place shows in the second call's value."""
-        first, second = self._calls([(name, args), (name, SAME_ARGS)], keep_args=True)
-        return first, second
-
-    def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool) -> list[CallResult]:
-        refused = [self.refusal(name) for name, _ in requests]
-        if any(refused):
-            sent = [k for k, refusal in enumerate(refused) if refusal is None]
-            answers = iter(self._calls([requests[k] for k in sent], keep_args) if sent else [])
-            return [refusal or next(answers) for refusal in refused]
-        if self.remaining() <= 0:
-            return [said(f"{name} was not run: the submission used up its total time limit "
-                          f"({self.limits.total_timeout:g} s).") for name, _ in requests]
-        timeout = min(self.limits.call_timeout, self.remaining())
-        blobs: list[bytes] = []
-        try:
-            calls = [{"name": name, "same_args_as": k - 1, "keep_args": keep_args} if args is SAME_ARGS else
-                     {"name": name, "args": protocol.encode(tuple(args), blobs), "keep_args": keep_args}
-                     for k, (name, args) in enumerate(requests)]
-        except TypeError as error:
-            return [CallResult(error=f"could not send the arguments: {error}") for _ in requests]
-        try:
-            worker = self._worker()
-        except ProcessLost as lost:
-            return [CallResult(error=f"{name} could not be called: {lost_reason(lost)}.",
-                               brief=f"{name} could not be called: the notebook's process did not start a worker.")
-                    for name, _ in requests]
-        try:
-            header, reply_blobs = worker.request({"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)},
-                                                 blobs, timeout=min(timeout * len(calls), self.remaining()) + GRACE)
-        except ProcessLost as lost:
-            self.tampered = self.tampered or worker.tampered
-            self._drop_worker()
-            names = {name for name, _ in requests}
-            if str(lost) == "timeout" and len(names) == 1 and timeout >= self.limits.call_timeout:
-                self.stuck.setdefault(names.pop(), "in an earlier test")  # it ignored the interrupt: it hangs
-            return [self._lost(name, lost, timeout) for name, _ in requests]
-        self.tampered = self.tampered or worker.tampered
-        replies = header.get("replies")
-        if not isinstance(replies, list) or len(replies) != len(requests):
-            self._drop_worker()  # a worker that breaks the protocol is not asked again
-            return [said(BRIEF["unreadable"].format(name=name)) for name, _ in requests]
-        read = [read_reply(name, reply, reply_blobs) for (name, _), reply in zip(requests, replies)]
-        if any(unreadable for _, unreadable in read):
-            self._drop_worker()  # it may have more to send than it was asked: the next call gets a fresh one
-        for result, _ in read:
-            result.tampered = self.tampered
-        return [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply, result))
-                for (name, _), reply, (result, _) in zip(requests, replies, read)]
-
-    def refusal(self, name: str) -> CallResult | None:
-        """A function that already ran past its call limit is not called again."""
-        if name not in self.stuck:
-            return None
-        message = (f"{name} was not run: it did not return within {self.limits.call_timeout:g} s "
-                   f"{self.stuck[name]} (call time limit), so its later calls fail at once.")
-        return CallResult(error=message, brief=message)
-
-    def _stuck_call(self, name: str, timeout: float, reply, result: CallResult) -> CallResult:
-        """Record what a call found stuck, and say it in the grader's own words."""
-        if not isinstance(reply, dict) or reply.get("kind") not in ("timeout", "calls_stuck"):
-            return result
-        found = _identifiers(reply.get("stuck_in"))
-        if reply["kind"] == "timeout":
-            if timeout < self.limits.call_timeout:
-                return result  # cut short by the total time limit: nothing is known to hang
-            found = found or [name]
-            for stuck in found:
-                self.stuck.setdefault(stuck, "in an earlier test")
-            inner = [stuck for stuck in found if stuck != name and stuck in self.contract]
-            where = f": it was stuck in {inner[0]}" if inner else ""
-            message = f"{name} did not return within {timeout:.3g} s (call time limit){where}."
-        else:
-            callee = found[0] if found and found[0] in self.contract else "a function it calls"
-            message = (f"{name} was not run to the end: it calls {callee}, which already ran past the call "
-                       f"time limit ({self.limits.call_timeout:g} s).")
-        return CallResult(error=message, brief=message)
-
-    def _lost(self, name: str, lost: ProcessLost, timeout: float) -> CallResult:
-        """Why a call got no reply, in the grader's own words: the time it
-        measured, the limits it set, never anything the process sent."""
-        reason = str(lost)
-        if reason == "timeout":
-            limit = ("call time limit" if timeout >= self.limits.call_timeout else
-                     f"the submission's total time limit of {self.limits.total_timeout:g} s")
-            return said(f"{name} did not return within {timeout:.3g} s ({limit}).")
-        if reason == "too large":
-            return said(f"{name} returned more data than the grader accepts ({REPLY_BYTES_PER_CALL // 2**20} MB "
-                         f"of arrays per call, {REPLY_HEADER // 2**20} MB as lists): return only what the "
-                         f"contract asks for, as NumPy arrays.")
-        if reason == "unreadable":
-            return said(f"{name} sent the grader a reply it cannot read (its process broke the grader's "
-                         f"protocol).")
-        return said(f"{name} ended its process instead of returning (os._exit, a crash or a limit).")
-
-    def _within_total_time(self, name: str, timeout: float, reply, result: CallResult) -> CallResult:
-        """A call cut short because the submission's time ran out says so."""
-        timed_out = isinstance(reply, dict) and reply.get("kind") == "timeout"
-        if timed_out and timeout < self.limits.call_timeout:
-            result.error = result.brief = (f"{name} did not return before the submission used up its total time "
-                                           f"limit ({self.limits.total_timeout:g} s).")
-        return result
 
     def _worker(self) -> Channel:
         if self.worker is None:
@@ -355,11 +189,11 @@ class Run:
                 self.tampered = self.tampered or self.template.tampered
                 worker = self.template.receive_channel(timeout)
             except ProcessLost as lost:
-                raise ProcessLost(f"the notebook's process could not start a worker: {lost_reason(lost)}") from None
+                raise ProcessLost(WORKER["failed"].format(reason=lost_reason(str(lost)))) from None
             if not is_child_of(worker.pidfd, self.template.pidfd):
                 # The notebook's process is the student's: it could hand us another process to kill later.
                 worker.kill_channel_only()
-                raise ProcessLost("the notebook's process sent a process that is not its own worker")
+                raise ProcessLost(WORKER["foreign"])
             self.worker = worker
         return self.worker
 
@@ -377,7 +211,7 @@ class Run:
         try:
             self.engine.cleanup()
         except EngineError as error:  # the submission's result stands; the engine goes on with a fresh uid
-            self.notes.append(f"the grader's cleanup after this submission failed: {error}.")
+            self.notes.append(say("cleanup_failed", reason=error))
 
 
 LEFT_KINDS = (("process ", "processes"), ("System V ", "System V IPC objects"), ("file ", "files"))
@@ -396,9 +230,3 @@ def left_summary(left) -> str:
     count = len(left) if isinstance(left, list) else 0
     return ", ".join(kinds) + (f" ({count} in all)" if count > 1 else "")
 
-
-def _identifiers(value) -> list[str]:
-    """Function names a child reported, kept only if they are plain identifiers."""
-    if not isinstance(value, list):
-        return []
-    return [v for v in value[:5] if isinstance(v, str) and len(v) <= 100 and v.isidentifier()]

@@ -23,6 +23,7 @@ import numpy as np
 
 from autograder.engine import protocol
 from autograder.engine.calls import CallResult, ReferenceCaller
+from autograder.tree import tree_map
 
 FORMAT = "autograder-frozen-reference-1"
 
@@ -74,13 +75,8 @@ class FrozenReference:
 
 
 def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if type(value) in (tuple, list):
-        return type(value)(_copy(v) for v in value)
-    if type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
-    return value
+    """A copy of every array in the tree ``value``: a caller may change what it is given."""
+    return tree_map(lambda leaf: leaf.copy() if isinstance(leaf, np.ndarray) else leaf, value)
 
 
 def save(answers: dict[str, CallResult], path: Path) -> None:

@@ -6,8 +6,10 @@ import dataclasses
 import time
 from pathlib import Path
 
+from autograder.engine.channel import ProcessLost
 from autograder.engine.execute import execute_notebook
-from autograder.engine.session import Engine, EngineError, Limits, ProcessLost
+from autograder.engine.interface import Engine, EngineError, Limits
+from autograder.messages import say
 from autograder.notebook.read import NotebookError, read_notebook
 from autograder.notebook.tampering import cells_touching_the_grader
 from autograder.scoring.grade import grade_cases
@@ -17,6 +19,12 @@ from autograder.spec import Assignment
 
 def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, include_hidden: bool = True,
                    only: str | None = None, limits: Limits | None = None) -> SubmissionResult:
+    """Grade the notebook at ``path`` with ``engine``: every case of
+    ``assignment`` (only the public ones without ``include_hidden``; only
+    question ``only`` if given), under ``limits`` (the assignment's by
+    default). Never raises for a broken submission: a notebook that cannot
+    be read or run gets zero points with the reason (``error``), and what
+    went wrong while it ran is in ``notes``."""
     start = time.monotonic()
     result = SubmissionResult(submission=Path(path).stem, assignment=assignment.name)
     limits = limits or Limits.from_dict(assignment.limits)
@@ -25,15 +33,15 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
     try:
         submitted = read_notebook(Path(path))
     except NotebookError as error:
-        return zero_result(assignment, result, f"could not read the notebook: {error}", include_hidden, start)
+        return zero_result(assignment, result, say("unreadable_notebook", reason=error), include_hidden, start)
     if submitted.assignment not in (None, assignment.name):
-        return zero_result(assignment, result, f"this notebook is for the assignment {submitted.assignment!r}, "
-                                               f"not {assignment.name!r}", include_hidden, start)
+        return zero_result(assignment, result, say("other_assignment", found=submitted.assignment,
+                                                   expected=assignment.name), include_hidden, start)
     cells = submitted.cells
     try:
         run, reports = execute_notebook(engine, cells, limits, frozenset(assignment.contract))
     except EngineError as error:
-        return zero_result(assignment, result, f"the grader's sandbox failed: {error}", include_hidden, start)
+        return zero_result(assignment, result, say("sandbox_failed", reason=error), include_hidden, start)
     try:
         sources = {cell.index: cell.source for cell in cells}
         result.notes += [report.message for report in reports if report.message]
@@ -43,15 +51,14 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
             defined = {}
         ignored = defined.get("ignored") or []
         if ignored:
-            result.notes.append(f"ignored by the grader: {', '.join(map(str, ignored[:10]))}")
+            result.notes.append(say("ignored_cells", items=", ".join(map(str, ignored[:10]))))
         missing = [name for name, where in (defined.get("names") or {}).items()
                    if not (isinstance(where, dict) and where.get("callable"))]
         if missing:
-            result.notes.append(f"not defined as functions: {', '.join(missing)}")
+            result.notes.append(say("not_functions", names=", ".join(missing)))
         cut_short = any(report.status in ("timeout", "killed", "skipped") for report in reports)
         if missing and len(missing) == len(assignment.contract) and not cut_short:
-            result.notes.insert(0, f"none of the functions of {assignment.name} is defined: is this the right "
-                                   "notebook?")
+            result.notes.insert(0, say("nothing_defined", assignment=assignment.name))
 
         def source_of(name: str) -> str | None:
             where = (defined.get("names") or {}).get(name) or {}
@@ -62,21 +69,19 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
 
         tampered = tuple(cells_touching_the_grader(cells))
         if tampered:
-            result.notes.append(f"cells {', '.join(map(str, tampered))} import or change the grader's own code: "
-                                "flagged for review; purity and stability are not credited")
+            result.notes.append(say("cells_touch_grader", cells=", ".join(map(str, tampered))))
         result.cases = public_then_hidden(assignment, run, include_hidden=include_hidden, only=only,
                                           source_of=source_of, tampered=tampered)
-        for name, where in getattr(run, "stuck", {}).items():
+        for name, where in run.stuck.items():
             if name in assignment.contract:
                 failed = sum(1 for case in result.cases if case.question == name and not case.passed)
-                result.notes.append(f"{name} did not return within {limits.call_timeout:g} s {where} (call time "
-                                    f"limit); its later calls failed at once: {failed} of its tests failed.")
+                result.notes.append(say("stuck_note", name=name, limit=limits.call_timeout, where=where,
+                                        failed=failed))
     finally:
         run.close()
     result.notes += run.notes
-    if getattr(run, "tampered", False):
-        result.notes.append("the grader's own code in the notebook's process was changed while it ran: flagged "
-                            "for review; what that process reported about itself (purity) was not credited")
+    if run.tampered:
+        result.notes.append(say("grader_changed"))
     result.seconds = time.monotonic() - start
     return result
 

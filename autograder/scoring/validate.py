@@ -26,6 +26,7 @@ from autograder.scoring.results import SubmissionResult
 from autograder.scoring.isolation import questions_that_may_lose
 from autograder.scoring.submission import grade_notebook
 from autograder.spec import Assignment
+from autograder.tree import tree_map
 
 MIN_MISTAKES = 8
 
@@ -160,10 +161,11 @@ class ConstantAnswers:
 
 
 def _constant_like(value, fill: float):
-    if isinstance(value, dict):
-        return {key: _constant_like(v, fill) for key, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_constant_like(v, fill) for v in value)
+    """``value`` (a tree, ``autograder.tree``) with every number, array entry and bool set to ``fill``."""
+    return tree_map(lambda leaf: _constant_leaf(leaf, fill), value)
+
+
+def _constant_leaf(value, fill: float):
     if isinstance(value, (bool, np.bool_)):
         return bool(fill)
     if isinstance(value, np.ndarray):
