@@ -171,7 +171,11 @@ def _compare_array(got, expected, tol, what, layout, reveal, values):
     bad = ~_close(array, expected, tol)
     if not bad.any():
         return None
-    return mismatch_report(array, expected, bad, tol, what, reveal)
+    headline = (f"{what} has {int(bad.sum())} wrong entr{'y' if bad.sum() == 1 else 'ies'} out of {bad.size} "
+                f"(tolerance {tol.describe()}).")
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        relative = np.abs(array - expected) / np.abs(expected)
+    return mismatch_report(headline, array, expected, bad, relative, reveal=reveal)
 
 
 def as_float_array(value, shape: tuple | None = None) -> np.ndarray | None:
@@ -206,24 +210,42 @@ def _shape_hint(got: tuple, expected: tuple) -> str:
     return ""
 
 
-def mismatch_report(got: np.ndarray, expected: np.ndarray, bad: np.ndarray, tol: Tolerance,
-                    what: str, reveal: bool) -> str:
-    """Say how many entries differ and show the worst ones by index."""
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        abs_err = np.abs(got - expected)
-        abs_err = np.where(np.isnan(abs_err), np.inf, abs_err)
-    ranked = np.argsort(-np.where(bad, abs_err, -1).ravel(), kind="stable")[: min(MAX_LISTED, int(bad.sum()))]
-    lines = [f"{what} has {int(bad.sum())} wrong entr{'y' if bad.sum() == 1 else 'ies'} "
-             f"out of {bad.size} (tolerance {tol.describe()})."]
-    for flat in ranked:
+def mismatch_report(headline: str, got: np.ndarray, expected: np.ndarray, bad: np.ndarray, relative: np.ndarray,
+                    *, reveal: bool, labels: tuple[str, str] = ("got", "expected"), rank_by_relative: bool = False,
+                    limit: int = MAX_LISTED) -> str:
+    """The report of entries that differ, in numpy.testing's manner:
+    ``headline``, then (public cases only) the largest absolute and relative
+    difference among the wrong entries, then the worst ``limit`` entries by
+    index, worst first, and how many more there are.
+
+    ``got``, ``expected``, ``bad`` (True where an entry is wrong; at least one
+    is) and ``relative`` (each entry's relative difference, as the check
+    defines it) have one shape. ``labels`` name the two values in each entry's
+    line (``got 1.5, expected 2``); ``rank_by_relative`` ranks the entries by
+    ``relative`` instead of the absolute difference, and shows it on each
+    line. With ``reveal=False`` (hidden inputs) only indices are shown: no
+    number computed from the values."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        absolute = np.abs(got - expected)
+    rank = np.where(np.isnan(relative if rank_by_relative else absolute), np.inf,
+                    relative if rank_by_relative else absolute)
+    count = int(bad.sum())
+    lines = [headline]
+    if reveal:
+        for kind, differences in (("absolute", absolute), ("relative", relative)):
+            finite = differences[bad & np.isfinite(differences)]
+            if finite.size:  # none when every wrong entry is nan or inf, or its relative difference infinite
+                lines.append(f"  Max {kind} difference among the wrong entries: {float(finite.max()):.6g}")
+    for flat in np.argsort(-np.where(bad, rank, -1).ravel(), kind="stable")[:min(limit, count)]:
         index = np.unravel_index(flat, got.shape)
         where = "[" + ", ".join(str(int(i)) for i in index) + "]"
-        if reveal:
-            lines.append(f"  at {where}: got {got[index]:.6g}, expected {expected[index]:.6g}")
-        else:
+        if not reveal:
             lines.append(f"  at {where}")
-    if bad.sum() > MAX_LISTED:
-        lines.append(f"  ... and {int(bad.sum()) - MAX_LISTED} more")
+            continue
+        line = f"  at {where}: {labels[0]} {got[index]:.6g}, {labels[1]} {expected[index]:.6g}"
+        lines.append(line + (f" (relative error {relative[index]:.2g})" if rank_by_relative else ""))
+    if count > limit:
+        lines.append(f"  ... and {count - limit} more")
     return "\n".join(lines)
 
 

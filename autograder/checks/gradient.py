@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from autograder.checks.compare import mismatch_report
+
 TINY = 1e-7  # floor of the denominator, so entries that are both ~0 agree
 
 
@@ -54,25 +56,17 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray, tiny: float = TINY
 
 def disagreement_report(analytic: np.ndarray, numeric: np.ndarray, tol: float, *,
                         what: str, against: str, reveal: bool, limit: int = 5) -> str | None:
-    """None when every entry agrees within ``tol``; otherwise which entries do not."""
+    """None when every entry of ``analytic`` agrees with ``numeric`` (one
+    shape) within the relative error ``tol``; otherwise which entries do not,
+    worst first (``compare.mismatch_report``)."""
     error = relative_error(analytic, numeric)
     bad = error > tol
     if not bad.any():
         return None
-    order = np.argsort(-np.where(bad, error, -1).ravel(), kind="stable")[: min(limit, int(bad.sum()))]
-    lines = [f"{what} disagrees with central differences of {against} at {int(bad.sum())} of "
-             f"{bad.size} entries (relative error |a-n|/max(|a|,|n|) above {tol:g}):"]
-    for flat in order:
-        index = np.unravel_index(flat, error.shape)
-        where = "[" + ", ".join(str(int(i)) for i in index) + "]"
-        if reveal:
-            lines.append(f"  at {where}: yours {analytic[index]:.6g}, numerical {numeric[index]:.6g} "
-                         f"(relative error {error[index]:.2g})")
-        else:  # hidden inputs: no number computed from them is shown
-            lines.append(f"  at {where}")
-    if bad.sum() > limit:
-        lines.append(f"  ... and {int(bad.sum()) - limit} more")
-    return "\n".join(lines)
+    headline = (f"{what} disagrees with central differences of {against} at {int(bad.sum())} of "
+                f"{bad.size} entries (relative error |a-n|/max(|a|,|n|) above {tol:g}):")
+    return mismatch_report(headline, np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float), bad, error,
+                           reveal=reveal, labels=("yours", "numerical"), rank_by_relative=True, limit=limit)
 
 
 # Above this many entries of x, a gradient that agrees is shown to agree along

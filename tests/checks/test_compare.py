@@ -83,3 +83,24 @@ def test_float32_where_float64_is_expected_fails_with_a_message_that_says_so():
     assert "has dtype" not in hidden and "not float64" in hidden
     assert compare(expected.copy(), expected) is None
     assert compare(np.array([1, 2]), np.array([1.0, 2.0])) is None  # integers carry exact values: not a dtype slip
+
+
+def test_public_mismatch_reports_the_largest_absolute_and_relative_difference_among_wrong_entries():
+    # entry 0 is off by 0.5 of 0.5 (relative 1), entry 2 by 30 of 1000, within no tolerance (relative 0.03);
+    # entry 1 is right, entry 3 a nan, which has no difference to report
+    got = np.array([1.0, 2.0, 1030.0, np.nan])
+    expected = np.array([0.5, 2.0, 1000.0, 1.0])
+    message = compare(got, expected, what="grad")
+    assert "3 wrong entries out of 4" in message
+    assert "Max absolute difference among the wrong entries: 30\n" in message
+    assert "Max relative difference among the wrong entries: 1\n" in message
+    assert message.index("Max absolute") < message.index("at [")
+    hidden = compare(got, expected, what="grad", reveal=False)
+    assert "Max" not in hidden and "30" not in hidden and "at [2]" in hidden
+
+
+def test_mismatch_without_a_finite_difference_has_no_max_lines():
+    message = compare(np.array([np.nan, np.inf]), np.array([1.0, 2.0]))
+    assert "Max" not in message and "at [0]: got nan" in message and "at [1]: got inf" in message
+    assert "Max relative" not in compare(np.array([0.5]), np.array([0.0]))  # relative to 0: infinite
+    assert "Max absolute difference among the wrong entries: 0.5" in compare(np.array([0.5]), np.array([0.0]))

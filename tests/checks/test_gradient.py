@@ -28,6 +28,16 @@ def test_report_names_the_entry_that_disagrees():
     assert disagreement_report(np.ones(3), np.ones(3), 1e-5, what="g", against="f", reveal=True) is None
 
 
+def test_report_gives_the_largest_differences_in_public_and_no_number_in_hidden():
+    analytic, numeric = np.array([1.0, 2.0, 4.0]), np.array([1.0, 2.5, 3.0])
+    report = disagreement_report(analytic, numeric, 1e-5, what="g", against="f", reveal=True)
+    assert "Max absolute difference among the wrong entries: 1\n" in report  # |4 - 3|
+    assert "Max relative difference among the wrong entries: 0.25\n" in report  # |4 - 3| / 4 beats 0.5 / 2.5
+    assert report.index("at [2]") < report.index("at [1]")  # worst relative error first
+    hidden = disagreement_report(analytic, numeric, 1e-5, what="g", against="f", reveal=False)
+    assert hidden.splitlines()[1:] == ["  at [2]", "  at [1]"]
+
+
 # --- the random-direction check of gradients ---------------------------------------------------------
 
 import pytest  # noqa: E402
