@@ -15,8 +15,12 @@ cells that ran before the next one.
 
 It is slower (a kernel per submission) and has no sandbox, so it is for
 checking the fast engine and for notebooks that need a real IPython, not for
-untrusted batches. Calls cross as base64 text of the same wire format: nothing
-is unpickled.
+untrusted batches. Cells are Jupyter execute requests. Calls are not: a Jupyter
+round trip costs milliseconds (mlp_backprop makes hundreds), so one silent
+execute request makes the kernel's main thread answer batches of calls over a
+Unix socket of the grader's, in the sandbox's own wire format and framing
+(``protocol``, read by ``Channel`` under the same deadlines and size limits)
+until the grader closes it, before the next cell. Nothing is unpickled.
 
 Deliberate choices where Jupyter and the sandbox differ:
 
@@ -34,6 +38,9 @@ import base64
 import json
 import os
 import secrets
+import select
+import socket
+import struct
 import tempfile
 import time
 from queue import Empty
@@ -41,6 +48,7 @@ from queue import Empty
 import zmq
 from jupyter_client import KernelManager
 
+from autograder.engine.channel import Channel
 from autograder.engine.sandbox import Isolation
 from autograder.engine.session import GRACE, EngineError, Limits, ProcessLost, Run
 
@@ -50,122 +58,6 @@ KERNEL_WARNING = ("WARNING: the kernel engine runs student code in a Jupyter ker
 OUTPUT_CAP = 64 * 1024  # what a cell may print before the sandbox drops the rest (student_code.OUTPUT_CAP)
 START_TIMEOUT = 60.0
 
-# Runs inside the kernel once. What the grader needs lives in one hidden
-# object; answers go to the kernel's own stdout stream (kept from before the
-# student could replace sys.stdout), each on one line after a mark of this run.
-_KERNEL_SIDE = r'''
-def __autograder_setup__(mark, memory_mb, file_mb):
-    import base64, json, resource, signal, sys, types
-    import numpy, matplotlib.pyplot  # loaded before the memory limit, as in the sandbox's zygote
-    from autograder.engine import hangs, integrity, protocol, student_code
-    from autograder.engine.hangs import CellTimeout, Watch, called_stuck, names_of, stop_stuck
-    from autograder.engine.student_code import CappedWriter, answer_call, describe_error
-
-    # What the grader's code here relies on, before any student code runs (as in the sandbox's zygote).
-    watched = integrity.snapshot((protocol, student_code, hangs, integrity), numpy, b"")
-
-    shell = get_ipython()
-    out = sys.stdout
-    state = {"cell": None, "watch": None, "store": protocol.HandleStore()}
-
-    def send(tag, data):
-        out.write(mark + tag + "@@" + base64.b64encode(json.dumps(data).encode()).decode() + "@@\n")
-        out.flush()
-
-    # Code names as in the sandbox: a function knows the cell that defined it.
-    named = shell.compile.get_code_name
-
-    def code_name(raw_code, code, number):
-        if state["cell"] is None or raw_code.startswith("__autograder__."):
-            return named(raw_code, code, number)
-        return f"<cell {state['cell'][0]}>"
-
-    shell.compile.get_code_name = code_name
-
-    # A cell runs under the sandbox's watch (student_code.run_cell): its time
-    # limit, and the functions found stuck in one call when it runs out.
-    def pre_run_cell(info):
-        cell_id = getattr(info, "cell_id", None)
-        if isinstance(cell_id, str) and cell_id.startswith("autograder:"):
-            _, index, timeout, call_limit = cell_id.split(":")
-            state["cell"] = (int(index), float(timeout), float(call_limit), cell_id)
-            state["watch"] = Watch(float(timeout)).__enter__()
-
-    def post_run_cell(result):
-        if state["cell"] is None or getattr(result.info, "cell_id", None) != state["cell"][3]:
-            return  # a cell run inside a cell (%%capture): the outer one reports
-        index, timeout, call_limit, _ = state["cell"]
-        watch, state["watch"] = state["watch"], None
-        if watch is not None:
-            watch.__exit__(None, None, None)
-        before, during = result.error_before_exec, result.error_in_exec
-        error = before if before is not None else during
-        report = {"status": "ok", "message": "", "stuck_in": []}
-        if isinstance(before, SyntaxError):
-            report.update(status="syntax", message=f"SyntaxError in cell {index}, line {before.lineno}: {before.msg}")
-        elif isinstance(error, CellTimeout):
-            report.update(status="timeout", message=f"cell {index} was interrupted after {timeout:.3g} s "
-                                                    f"(cell time limit).")
-            if watch is not None:
-                report["stuck_in"] = names_of(watch.stuck_code(error, call_limit), shell.user_ns)
-                stop_stuck(shell.user_ns, report["stuck_in"])
-        elif error is not None:
-            report.update(status="error", message=describe_error(error, f"cell {index}"),
-                          exception=type(error).__name__)
-            if called := called_stuck(error):
-                report["message"] = (f"cell {index} called {called}, which already ran past its time limit; "
-                                     "the cell stopped there.")
-        send("cell", report)
-
-    def quitter(code=None, **ignored):  # plain Python's exit(), as in the sandbox: the kernel lives on
-        raise SystemExit(code)
-
-    def answer(request):  # as the sandbox's worker (child.serve_worker): one batch of calls
-        header = json.loads(base64.b64decode(request))
-        blobs = [base64.b64decode(b) for b in header.pop("blobs")]
-        stuck = header.get("stuck")
-        stop_stuck(shell.user_ns, stuck if isinstance(stuck, list) else [])
-        out_blobs, replies, received = [], [], []
-        saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = CappedWriter()
-        try:
-            for call in header["calls"]:
-                replies.append(answer_call(call, blobs, out_blobs, shell.user_ns, state["store"],
-                                           header.get("timeout"), received))
-        finally:
-            sys.stdout, sys.stderr = saved
-        if not (watched[3].__code__ is watched[4] and watched[3](watched)):  # as the sandbox's worker
-            send("tampered", {})
-        send("reply", {"replies": replies, "blobs": [base64.b64encode(b).decode() for b in out_blobs]})
-
-    def defined(names):
-        found = {}
-        for name in names:
-            value = shell.user_ns.get(name)
-            code = getattr(value, "__code__", None)
-            found[name] = {"callable": callable(value), "file": getattr(code, "co_filename", None)}
-        send("names", found)
-
-    def cap(kind, value):
-        hard = resource.getrlimit(kind)[1]
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(kind, (value, value))
-
-    if memory_mb:
-        with open("/proc/self/status") as status:
-            size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
-        cap(resource.RLIMIT_AS, size + memory_mb * 2**20)
-    if file_mb:
-        cap(resource.RLIMIT_FSIZE, file_mb * 2**20)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    shell.events.register("pre_run_cell", pre_run_cell)
-    shell.events.register("post_run_cell", post_run_cell)
-    shell.user_ns["exit"] = shell.user_ns["quit"] = quitter
-    shell.user_ns["__autograder__"] = types.SimpleNamespace(answer=answer, defined=defined)
-    shell.user_ns_hidden["__autograder__"] = None
-    send("ready", {})
-'''
 
 
 class KernelEngine:
@@ -190,8 +82,9 @@ class KernelEngine:
 class KernelRun:
     """One submission's kernel, speaking for the sandbox's ``Run``: the cells
     go to the kernel where Run sends them to its template process, the calls
-    where Run sends them to its worker. A kernel lost during a call is replaced
-    by a fresh one that replays the cells that ran (a worker re-forked)."""
+    where Run sends them to its worker (the kernel answering on a socket, see
+    ``serve``). A kernel lost during a call is replaced by a fresh one that
+    replays the cells that ran (a worker re-forked)."""
 
     # The sandbox's logic and words, unchanged: they use only limits, remaining(),
     # stuck, contract, template.request, _worker() and _drop_worker(), all defined here.
@@ -216,9 +109,17 @@ class KernelRun:
         self._mark = f"@@autograder-{secrets.token_hex(8)}:"  # what the student's own output cannot guess
         self._ran: list[tuple[int, str]] = []
         self._folder = tempfile.TemporaryDirectory(prefix="kernel-")
+        self._private = tempfile.TemporaryDirectory(prefix="kernel-calls-")  # 0700, and not the notebook's cwd
+        self._address = os.path.join(self._private.name, "calls")
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.km: KernelManager | None = None
         self.kc = None
+        self.worker: Channel | None = None  # the calls' socket while the kernel serves them
+        self._serving = ""  # the execute request the kernel serves calls in
+        self._pid: int | None = None  # the kernel's own pid, as it said at setup
         try:
+            self._listener.bind(self._address)
+            self._listener.listen(1)
             self._start()
         except BaseException:
             self.close()
@@ -228,20 +129,71 @@ class KernelRun:
     def remaining(self) -> float:
         return self.limits.total_timeout - (time.monotonic() - self.started)
 
-    def _worker(self) -> "_Worker":
+    def _worker(self) -> Channel:
         if self.km is None:
             try:
                 self._restart()
             except EngineError as error:
                 raise ProcessLost(f"the notebook's kernel could not be started again: {error}") from None
-        return _Worker(self)
+        if self.worker is None:
+            self.worker = self._serve()
+        return self.worker
 
     def _drop_worker(self) -> None:
         self._shutdown()
 
     def close(self) -> None:
+        self._end_serving()  # first: the kernel is interrupted on shutdown, better idle than in a request
         self._shutdown()
+        self._listener.close()
+        self._private.cleanup()
         self._folder.cleanup()
+
+    # --- calls ------------------------------------------------------------------------------------
+
+    def _serve(self) -> Channel:
+        """Have the kernel answer calls on our socket: one silent execute
+        request that lasts until ``_end_serving``. ProcessLost if the kernel
+        does not connect (it died, or the request ended without serving), or
+        if what connects is not the kernel's own process."""
+        msg_id = self._send(f"__autograder__.serve({self._address!r})")
+        deadline = time.monotonic() + min(10.0, max(self.remaining(), 0.0) + GRACE)
+        while not select.select([self._listener], [], [], 0.05)[0]:
+            if time.monotonic() > deadline or not self.km.is_alive() or self._replied(msg_id):
+                self._shutdown()
+                raise ProcessLost("the notebook's kernel did not start answering calls")
+        connection, _ = self._listener.accept()
+        credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        if struct.unpack("3i", credentials)[0] != self._pid:
+            connection.close()
+            self._shutdown()
+            raise ProcessLost("a process other than the notebook's kernel answered")
+        self._serving = msg_id
+        return Channel(connection, -1)  # the kernel is stopped through its manager, never by a pid
+
+    def _replied(self, msg_id: str) -> bool:
+        """Whether the kernel already finished the execute request ``msg_id``
+        (other replies on the shell channel are of no one's interest now)."""
+        while self.kc.shell_channel.msg_ready():
+            try:
+                msg = self.kc.shell_channel.get_msg(timeout=0)
+            except Exception:  # Empty, or a message that does not parse
+                return False
+            if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+                return True
+        return False
+
+    def _end_serving(self) -> None:
+        """Close the calls' socket: the kernel's ``serve`` returns, and its
+        execute request ends, so that the kernel takes the next one."""
+        if self.worker is None:
+            return
+        self.worker.kill_channel_only()
+        self.worker = None
+        try:
+            self._await(self._serving, GRACE)
+        except ProcessLost:
+            pass  # the kernel is shut down: the next request says so
 
     # --- the kernel ---------------------------------------------------------------------------------
 
@@ -255,15 +207,17 @@ class KernelRun:
             self.kc = self.km.client()
             self.kc.start_channels()
             self.kc.wait_for_ready(timeout=START_TIMEOUT)
-            setup = (f"{_KERNEL_SIDE}\n__autograder_setup__({self._mark!r}, {self.limits.memory_mb!r}, "
-                     f"{self.limits.file_mb!r})\ndel __autograder_setup__\n")
+            setup = ("from autograder.engine.kernel_side import setup as __autograder_setup__\n"
+                     f"__autograder_setup__({self._mark!r}, {self.limits.memory_mb!r}, {self.limits.file_mb!r})\n"
+                     "del __autograder_setup__\n")
             _, marks, _ = self._execute(setup, START_TIMEOUT)
         except (ProcessLost, RuntimeError) as error:
             self._shutdown()
             raise EngineError(f"the Jupyter kernel did not start ({error})") from None
-        if "ready" not in marks:
+        if not isinstance(marks.get("ready"), dict):
             self._shutdown()
             raise EngineError("the Jupyter kernel did not start: the grader's side could not be set up")
+        self._pid = marks["ready"].get("pid")
         for index, source in self._ran:
             try:
                 self.template.cell(index, source, self.limits.cell_timeout, self.limits.call_timeout, replay=True)
@@ -280,6 +234,9 @@ class KernelRun:
         self.started += time.monotonic() - begun
 
     def _shutdown(self) -> None:
+        if self.worker is not None:
+            self.worker.kill_channel_only()
+            self.worker = None
         if self.kc is not None:
             try:
                 self.kc.stop_channels()
@@ -302,17 +259,26 @@ class KernelRun:
         answered after ``timeout`` seconds ignored them and is killed, as the
         sandbox kills its process: ProcessLost("timeout"). A kernel that dies
         or asks to exit: ProcessLost("ended")."""
+        return self._await(self._send(code, cell_id), timeout)
+
+    def _send(self, code: str, cell_id: str = "") -> str:
+        """Send an execute request (silent unless it is a cell); its msg_id."""
         if self.km is None or self.kc is None:
             raise ProcessLost("ended")
         content = {"code": code, "silent": not cell_id, "store_history": bool(cell_id), "user_expressions": {},
                    "allow_stdin": False, "stop_on_error": False}
         message = self.kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
-        msg_id = message["header"]["msg_id"]
         try:
             self.kc.shell_channel.send(message)
         except (zmq.ZMQError, AssertionError):
             self._shutdown()
             raise ProcessLost("ended") from None
+        return message["header"]["msg_id"]
+
+    def _await(self, msg_id: str, timeout: float) -> tuple[dict, dict, int]:
+        """The reply to ``msg_id`` and the end of its output (see ``_execute``)."""
+        if self.km is None or self.kc is None:
+            raise ProcessLost("ended")
         poller = zmq.Poller()
         for channel in (self.kc.shell_channel, self.kc.iopub_channel):
             poller.register(channel.socket, zmq.POLLIN)
@@ -359,6 +325,7 @@ class _Template:
         self.run = run
 
     def request(self, header: dict, blobs=(), timeout: float | None = None):
+        self.run._end_serving()  # the kernel runs one request at a time: calls are over
         if header.get("op") == "exec":
             return self.cell(header["cell"], header["source"], header["timeout"],
                              header.get("call_limit") or header["timeout"], timeout), []
@@ -388,28 +355,6 @@ class _Template:
         if report.get("status") in ("ok", "error") and not replay:
             run._ran.append((index, source))
         return report
-
-
-class _Worker:
-    """Where ``Run`` sends a batch of calls to its worker process."""
-
-    def __init__(self, run: KernelRun):
-        self.run = run
-        self.tampered = False
-
-    def request(self, header: dict, blobs=(), timeout: float | None = None):
-        request = dict(header, blobs=[base64.b64encode(b).decode() for b in blobs])
-        encoded = base64.b64encode(json.dumps(request).encode()).decode()
-        _, marks, _ = self.run._execute(f"__autograder__.answer({encoded!r})", timeout or 10)
-        self.tampered = self.tampered or "tampered" in marks
-        reply = marks.get("reply")
-        if not isinstance(reply, dict):
-            raise ProcessLost("sent an unreadable reply (none)")
-        try:
-            reply_blobs = [base64.b64decode(b) for b in reply.pop("blobs", [])]
-        except (ValueError, TypeError) as error:
-            raise ProcessLost(f"sent an unreadable reply ({error})") from None
-        return reply, reply_blobs
 
 
 def _collect(text: str, mark: str, marks: dict, seen: dict) -> None:
