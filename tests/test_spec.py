@@ -10,8 +10,8 @@ import pytest
 
 from autograder.checks.kinds import DerivativeAgrees, Matches
 from autograder.engine.calls import ReferenceCaller, run_call
-from autograder.spec import (Case, Fixed, MistakeDrift, MistakeLibrary, Program, Seeded, merge_questions,
-                             stable_seed)
+from autograder.mistakes import MistakeDrift, MistakeLibrary
+from autograder.spec import Case, Fixed, Program, Seeded, merge_questions, stable_seed
 
 REFERENCE = ReferenceCaller({"double": lambda v: 2 * v, "total": lambda v: float(np.sum(v))})
 

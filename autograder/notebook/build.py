@@ -13,7 +13,8 @@ from typing import Mapping
 
 import nbformat
 
-from autograder.spec import Assignment, Mistake, function_source
+from autograder.mistakes import Mistake
+from autograder.spec import Assignment, function_source
 
 
 def reference_sources(assignment: Assignment) -> dict[str, str]:

@@ -16,7 +16,8 @@ import ast
 import inspect
 import textwrap
 
-from autograder.spec import Assignment, Mistake, Program
+from autograder.mistakes import Mistake
+from autograder.spec import Assignment, Program
 
 
 def calls_between(assignment: Assignment) -> dict[str, set[str]]:

@@ -3,7 +3,7 @@ question it targets (``autograder validate`` proves it)."""
 
 import numpy as np
 
-from autograder.spec import MistakeLibrary
+from autograder.mistakes import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 

@@ -3,7 +3,7 @@ it targets (``autograder validate`` proves it)."""
 
 import numpy as np
 
-from autograder.spec import MistakeLibrary
+from autograder.mistakes import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 

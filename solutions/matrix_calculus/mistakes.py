@@ -9,7 +9,7 @@ arrays, so they are not mistakes.
 
 import numpy as np
 
-from autograder.spec import MistakeLibrary
+from autograder.mistakes import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 
