@@ -187,3 +187,13 @@ def test_chromium_shows_the_score(graded, logistic, tmp_path):
         shots[name] = pixels
     assert graded["wrong-gradient"].score < graded["correct"].score
     assert bar_width(shots["wrong-gradient"]) < bar_width(shots["correct"]) - 20
+
+
+@pytest.mark.parametrize("analytic", [[1e308, -1e308, 0.0], [np.inf, np.nan, 1.0], [1e300, 1e-300, -5.0]])
+def test_a_picture_of_extreme_values_is_drawn_or_left_out_never_raises(analytic):
+    """A student chooses the analytic values: whatever they are, the page is written."""
+    from autograder.outputs.html.plots import derivative_picture
+
+    picture = derivative_picture({"analytic": analytic, "numerical": [0.1, 0.2, 0.3], "tol": 1e-5})
+    assert picture is None or picture.startswith("data:image/png;base64,")
+    assert derivative_picture({"analytic": [1e308, -1e308, 0.0], "numerical": [0.1, 0.2, 0.3]}) is not None
