@@ -41,7 +41,7 @@ def execute_notebook(engine: Engine, cells: list[CodeCell], limits: Limits,
     it) and one report per cell, in order. EngineError if the engine cannot
     open a run."""
     python = [(cell.index, to_python(cell.source)) for cell in cells]
-    run_all = getattr(engine, "run_all_cells", False) or not contract
+    run_all = engine.run_all_cells or not contract
     unneeded = frozenset() if run_all else unneeded_cells(python, contract)
     lost: dict[int, CellReport] = {}
     started: float | None = None  # one total time limit for the submission, whatever is replayed

@@ -46,11 +46,13 @@ import time
 from queue import Empty
 
 import zmq
-from jupyter_client import KernelManager
+from jupyter_client import BlockingKernelClient, KernelManager
 
-from autograder.engine.channel import Channel
+from autograder.engine.channel import Channel, ProcessLost
+from autograder.engine.interface import EngineError, Limits
+from autograder.engine.run import GRACE, BaseRun
 from autograder.engine.sandbox import Isolation
-from autograder.engine.session import GRACE, EngineError, Limits, ProcessLost, Run
+from autograder.messages import say
 
 KERNEL_WARNING = ("WARNING: the kernel engine runs student code in a Jupyter kernel without a sandbox; "
                   "use it to cross-check the default engine, not for untrusted submissions.")
@@ -61,16 +63,17 @@ START_TIMEOUT = 60.0
 
 
 class KernelEngine:
+    """Opens a fresh Jupyter kernel per submission (``interface.Engine``)."""
+
     isolation = Isolation("kernel", KERNEL_WARNING)
+    run_all_cells = False
 
     def open(self, limits: Limits) -> "KernelRun":
+        """A kernel for one submission, set up. EngineError if it does not start."""
         return KernelRun(limits)
 
-    def cleanup(self) -> None:
-        pass
-
     def close(self) -> None:
-        pass
+        """Nothing to stop: each KernelRun shuts its own kernel down."""
 
     def __enter__(self) -> "KernelEngine":
         return self
@@ -79,25 +82,15 @@ class KernelEngine:
         pass
 
 
-class KernelRun:
+class KernelRun(BaseRun):
     """One submission's kernel, speaking for the sandbox's ``Run``: the cells
     go to the kernel where Run sends them to its template process, the calls
     where Run sends them to its worker (the kernel answering on a socket, see
     ``serve``). A kernel lost during a call is replaced by a fresh one that
-    replays the cells that ran (a worker re-forked)."""
+    replays the cells that ran (a worker re-forked). What it decides, and
+    its words, are the sandbox's own (``BaseRun``)."""
 
-    # The sandbox's logic and words, unchanged: they use only limits, remaining(),
-    # stuck, contract, template.request, _worker() and _drop_worker(), all defined here.
-    exec_cell = Run.exec_cell
-    defined = Run.defined
-    call = Run.call
-    call_many = Run.call_many
-    call_twice = Run.call_twice
-    _calls = Run._calls
-    refusal = Run.refusal
-    _stuck_call = Run._stuck_call
-    _lost = Run._lost
-    _within_total_time = Run._within_total_time
+    template: "_Template"
 
     def __init__(self, limits: Limits):
         self.limits = limits
@@ -113,7 +106,7 @@ class KernelRun:
         self._address = os.path.join(self._private.name, "calls")
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.km: KernelManager | None = None
-        self.kc = None
+        self.kc: BlockingKernelClient | None = None
         self.worker: Channel | None = None  # the calls' socket while the kernel serves them
         self._serving = ""  # the execute request the kernel serves calls in
         self._pid: int | None = None  # the kernel's own pid, as it said at setup
@@ -125,9 +118,6 @@ class KernelRun:
             self.close()
             raise
         self.started = time.monotonic()
-
-    def remaining(self) -> float:
-        return self.limits.total_timeout - (time.monotonic() - self.started)
 
     def _worker(self) -> Channel:
         if self.km is None:
@@ -159,7 +149,7 @@ class KernelRun:
         msg_id = self._send(f"__autograder__.serve({self._address!r})")
         deadline = time.monotonic() + min(10.0, max(self.remaining(), 0.0) + GRACE)
         while not select.select([self._listener], [], [], 0.05)[0]:
-            if time.monotonic() > deadline or not self.km.is_alive() or self._replied(msg_id):
+            if time.monotonic() > deadline or self.km is None or not self.km.is_alive() or self._replied(msg_id):
                 self._shutdown()
                 raise ProcessLost("the notebook's kernel did not start answering calls")
         connection, _ = self._listener.accept()
@@ -174,6 +164,8 @@ class KernelRun:
     def _replied(self, msg_id: str) -> bool:
         """Whether the kernel already finished the execute request ``msg_id``
         (other replies on the shell channel are of no one's interest now)."""
+        if self.kc is None:
+            return False
         while self.kc.shell_channel.msg_ready():
             try:
                 msg = self.kc.shell_channel.get_msg(timeout=0)
@@ -283,7 +275,8 @@ class KernelRun:
         for channel in (self.kc.shell_channel, self.kc.iopub_channel):
             poller.register(channel.socket, zmq.POLLIN)
         deadline = time.monotonic() + timeout
-        reply, idle, marks, seen = None, False, {}, {"printed": 0}
+        reply, idle, seen = None, False, {"printed": 0}
+        marks: dict = {}
         while reply is None or not idle:
             if time.monotonic() > deadline:
                 if reply is not None:  # answered, but its output never ended: enough
@@ -350,8 +343,8 @@ class _Template:
                 "status": "error", "message": f"cell {index} raised {reply.get('ename')}: {reply.get('evalue', '')}",
                 "exception": reply.get("ename")}
         if printed > OUTPUT_CAP:
-            report["message"] = (report["message"] + " " if report.get("message") else "") + (
-                f"cell {index} printed more than {OUTPUT_CAP // 1024} KB; the rest was dropped (output limit).")
+            report["message"] = (report["message"] + " " if report.get("message") else "") + say(
+                "cell_output_cap", index=index, kb=OUTPUT_CAP // 1024)
         if report.get("status") in ("ok", "error") and not replay:
             run._ran.append((index, source))
         return report

@@ -83,7 +83,8 @@ class BaseRun(ABC):
         {callable, file}; ``ignored``: short strings)."""
         header, _ = self.template.request({"op": "names", "names": names},
                                           timeout=min(10.0, max(self.remaining(), 0.0) + GRACE))
-        found = header.get("names") if isinstance(header.get("names"), dict) else {}
+        reported, ignored = header.get("names"), header.get("ignored")
+        found = reported if isinstance(reported, dict) else {}
         places = {}
         for name in names:
             where = found.get(name)
@@ -93,8 +94,8 @@ class BaseRun(ABC):
                                 "file": file[:100] if isinstance(file, str) else None}
             else:
                 places[name] = {"callable": False, "file": None}
-        ignored = header.get("ignored") if isinstance(header.get("ignored"), list) else []
-        return {"names": places, "ignored": [str(item)[:100] for item in ignored[:20] if isinstance(item, str)]}
+        kept = [str(item)[:100] for item in ignored[:20] if isinstance(item, str)] if isinstance(ignored, list) else []
+        return {"names": places, "ignored": kept}
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
         """Call the notebook's ``name`` on ``args``; every failure is a CallResult with an error."""

@@ -84,6 +84,8 @@ class Engine:
         header = {"op": "start", "limits": {"uid": self.uid, "memory_mb": limits.memory_mb,
                                             "processes": limits.processes, "file_mb": limits.file_mb,
                                             "cpu_seconds": int(limits.total_timeout) + 5}}
+        if self._sock is None:  # _start() always makes one, or raises
+            raise EngineError("the sandbox did not start")
         zygote = Channel(self._sock, -1)  # the zygote's own process is ours to stop, not to signal
         try:
             zygote.request(header, timeout=30)
