@@ -25,6 +25,12 @@ own list, every call that
   them), including ``clone`` with a namespace flag and the new mount API;
 - looks into or controls another process: ptrace, process_vm_readv/writev,
   kcmp, pidfd_getfd, process_madvise;
+- lets two submissions graded at the same time signal each other through
+  what they share, read-only files and the page cache: file locks (flock,
+  and fcntl's lock, lease and dnotify commands, by argument), inotify and
+  fanotify, page-cache residency (mincore, cachestat) and eviction (fadvise,
+  readahead, madvise's MADV_COLD and MADV_PAGEOUT, by argument);
+- makes memory no per-process limit counts: memfd_create, memfd_secret;
 - is a known way into the kernel's more fragile parts for code that has no
   need of it: bpf, perf_event_open, userfaultfd, io_uring, open_by_handle_at
   and name_to_handle_at, lookup_dcookie, syslog, iopl/ioperm, vm86, NUMA
@@ -74,6 +80,20 @@ _deny("kernel memory tricks that exploits rely on; NUMA placement",
       "userfaultfd mbind set_mempolicy set_mempolicy_home_node migrate_pages move_pages")
 _deny("asynchronous I/O rings perform calls the filter never sees",
       "io_uring_setup io_uring_enter io_uring_register")
+# Submissions graded at the same time share read-only files (the Python installation, NumPy) and the
+# page cache: whatever one of them can set on such a file and another can observe is a channel between them.
+_deny("locks, leases and change notifications on shared files carry bits between submissions",
+      "flock inotify_init inotify_init1 inotify_add_watch fanotify_init fanotify_mark")
+_deny("the page cache of shared files is observable (mincore, cachestat) and can be emptied (fadvise)",
+      "mincore cachestat fadvise64 fadvise64_64 arm_fadvise64_64 readahead")
+_deny("memory files are counted by no per-process limit",
+      "memfd_create memfd_secret")
+
+# fcntl() is needed (close-on-exec, non-blocking flags); the commands that lock or watch a file are not.
+FCNTL_DENIED = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F_OFD_SETLK": 37,
+                "F_OFD_SETLKW": 38, "F_SETLEASE": 1024, "F_GETLEASE": 1025, "F_NOTIFY": 1026}
+# madvise() is needed (malloc frees memory with it); pushing a shared file's pages out is not.
+MADVISE_DENIED = {"MADV_COLD": 20, "MADV_PAGEOUT": 21}
 
 # clone() is allowed (fork and threads use it) unless it asks for a namespace.
 CLONE_NAMESPACE_FLAGS = {
@@ -86,6 +106,7 @@ PERSONALITY_QUERY = 0xFFFFFFFF
 _ACT_ALLOW = 0x7FFF0000
 _ACT_ERRNO = 0x00050000
 _CMP_NE = 1
+_CMP_EQ = 4
 _CMP_MASKED_EQ = 7
 _ARCH_S390 = 0x00000016
 _ARCH_S390X = 0x80000016
@@ -177,11 +198,16 @@ def build() -> Filter:
     for name in DENIED:
         rule(name, errno.EPERM)
     rule("personality", errno.EPERM, _Compare(0, _CMP_NE, PERSONALITY_QUERY, 0))
+    for name in ("fcntl", "fcntl64"):  # fcntl64: the 32-bit architectures' name for it
+        for command in FCNTL_DENIED.values():
+            rule(name, errno.EPERM, _Compare(1, _CMP_EQ, command, 0))
+    for advice in MADVISE_DENIED.values():
+        rule("madvise", errno.EPERM, _Compare(2, _CMP_EQ, advice, 0))
     flags_at = 1 if lib.seccomp_arch_native() in (_ARCH_S390, _ARCH_S390X) else 0  # s390 swaps clone's arguments
     for flag in CLONE_NAMESPACE_FLAGS.values():
         rule("clone", errno.EPERM, _Compare(flags_at, _CMP_MASKED_EQ, flag, flag))
     rule("clone3", errno.ENOSYS)  # its flags live in memory the filter cannot read: glibc falls back to clone
-    return Filter(lib, context, tuple(dict.fromkeys(denied)), tuple(skipped))
+    return Filter(lib, context, tuple(dict.fromkeys(denied)), tuple(dict.fromkeys(skipped)))
 
 
 # Numbers of the calls the grader itself makes by number, where libseccomp is missing.
