@@ -177,7 +177,7 @@ def assert_finished_like_one_run(out: Path, book: Path, expected: dict, files: d
     assert len(rows) == len(expected) > killed_rows
     by_student = {row["student"]: row for row in rows}
     assert len(by_student) == len(rows)
-    wrong = {student: (row["total"], row["late_penalty"], expected[student])
+    wrong = {student: (row["total"], row["late_penalty"], expected[student], row["error"])
              for student, row in by_student.items()
              if (float(row["total"]), float(row["late_penalty"])) != expected[student][:2]
              or row["source"] != expected[student][2]}
