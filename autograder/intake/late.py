@@ -100,10 +100,6 @@ class LatePolicy:
             raise LatePolicyError("the cutoff is before the due date")
         return late
 
-    @property
-    def active(self) -> bool:
-        return self.due is not None or self.cutoff is not None
-
 
 @dataclass(frozen=True)
 class Penalty:

@@ -36,10 +36,6 @@ class Submitted:
     assignment: str | None  # what the notebook's metadata says it is for
 
 
-def read_code_cells(path: Path) -> list[CodeCell]:
-    return read_notebook(path).cells
-
-
 def read_notebook(path: Path) -> Submitted:
     path = Path(path)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -79,7 +79,3 @@ class SubmissionResult:
     @property
     def score(self) -> float:
         return round(self.total - self.penalty_points, 6)
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"total": self.total, "possible": self.possible,
-                               "penalty_points": self.penalty_points, "score": self.score}
