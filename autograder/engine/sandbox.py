@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import autograder
-from autograder.engine import seccomp
+from autograder.engine import cgroups, seccomp
 
 PACKAGE_ROOT = Path(autograder.__file__).resolve().parent
 FIRST_UID = 61000  # student code runs as a uid of its own from here on when the grader is root
@@ -79,6 +79,10 @@ def sealing_problems() -> tuple[str, ...]:
     if reason:
         problems.append(f"No seccomp filter on student code ({reason}; install libseccomp2): it may use the kernel "
                         "keyrings, ptrace, mount and unshare, and a submission can leave data there for the next.")
+    if cgroups.unavailable_reason():
+        problems.append(f"Submissions get no control group ({cgroups.unavailable_reason()}): the memory limit "
+                        "holds for each process alone, so a submission that forks, or keeps data in memory files, "
+                        "may use more in all; the process limit still counts all its processes.")
     if not namespaces_possible():
         problems.append("Submissions do not get IPC, UTS, mount and network namespaces of their own (the grader "
                         "must run as root with CAP_SYS_ADMIN): those graded by one grader share System V IPC, "

@@ -14,7 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from autograder.engine import protocol
+from autograder.engine import cgroups, protocol
 from autograder.engine.channel import Channel, ProcessLost, is_child_of
 from autograder.engine.interface import EngineError, Limits
 from autograder.engine.run import GRACE, BaseRun
@@ -41,6 +41,7 @@ class Engine:
         self._retired_claims: list = []
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
+        self._groups: list[cgroups.Group] = []  # control groups of submissions not yet removed
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -94,6 +95,13 @@ class Engine:
             self._stop()  # the zygote was killed (by a student?): start afresh next time
             raise EngineError("the sandbox stopped answering") from None
         self._proven = False  # a submission runs as the uid from now on
+        try:  # before any cell runs: its memory and processes counted together, whatever it forks
+            group = cgroups.confine(template.pidfd, limits.memory_mb, limits.processes)
+        except OSError as error:
+            template.kill()
+            raise EngineError(f"the submission's control group could not be made: {error}") from None
+        if group is not None:
+            self._groups.append(group)
         return Run(self, template, limits)
 
     def cleanup(self) -> None:
@@ -102,6 +110,8 @@ class Engine:
         System V objects, files). EngineError if something is: the zygote is
         stopped and the uid retired (held, never run as again; a fresh uid
         is claimed), so the next submission cannot find it."""
+        for group in self._groups:
+            group.kill()
         if self._sock is None:
             return
         try:
@@ -111,6 +121,7 @@ class Engine:
         except (EOFError, OSError, protocol.ProtocolError):
             self._stop()  # nothing proven: the next open() proves the uid with a fresh zygote
             return
+        self._remove_groups()  # the zygote reaped their processes
         left = header.get("left")
         if header.get("ok") is True and not left:
             self._proven = True
@@ -158,6 +169,10 @@ class Engine:
                 pass
             self._process.wait()
             self._process = None
+        self._remove_groups()
+
+    def _remove_groups(self) -> None:
+        self._groups = [group for group in self._groups if not group.remove()]  # the rest: next time
 
     def __enter__(self) -> "Engine":
         return self
