@@ -19,10 +19,14 @@ MAX_LISTED = 5
 
 @dataclass(frozen=True)
 class Tolerance:
+    """An entry is right when ``|got - expected| <= atol + rtol * |expected|``
+    (numpy.isclose's rule; ``atol`` in the values' own units)."""
+
     rtol: float = 1e-6
     atol: float = 1e-9
 
     def describe(self) -> str:
+        """The rule as the student reads it in a message."""
         return f"|got - expected| <= {self.atol:g} + {self.rtol:g}*|expected|"
 
 
@@ -38,6 +42,9 @@ def compare(got, expected, tol: Tolerance = Tolerance(), *, what: str = "your re
     parameters, whose values are free). A tuple is always a structure (the
     contract's ``-> (theta, losses)``), compared element by element and each
     element named by ``names`` when given; a list of numbers is an array.
+
+    Returns None when they agree, else one message (the first difference).
+    TypeError if ``expected`` is of a type no contract returns (a grader bug).
     """
     if isinstance(expected, dict):
         return _compare_dict(got, expected, tol, what, layout, reveal, values)
@@ -250,6 +257,7 @@ def mismatch_report(headline: str, got: np.ndarray, expected: np.ndarray, bad: n
 
 
 def describe_type(value) -> str:
+    """What a value is, for a message: type, and an array's shape and dtype."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, (tuple, list)):

@@ -40,13 +40,15 @@ def from_perturbed(values: list, shape: tuple, eps: float) -> np.ndarray:
 
 def numerical_derivative(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
                          eps: float = 1e-6) -> np.ndarray:
-    """(f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i of x."""
+    """(f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i of x,
+    shaped f(x).shape + x.shape; ``eps`` in the units of x."""
     x = np.asarray(x, dtype=float)
     return from_perturbed([f(point) for point in perturbed(x, eps)], x.shape, eps)
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, tiny: float = TINY) -> np.ndarray:
-    """|a - n| / max(|a|, |n|, tiny), entry by entry."""
+    """|a - n| / max(|a|, |n|, tiny), entry by entry (arrays of one shape);
+    nan where either is nan or both infinite, counted as inf (never agreeing)."""
     analytic = np.asarray(analytic, dtype=float)
     numeric = np.asarray(numeric, dtype=float)
     with np.errstate(invalid="ignore"):

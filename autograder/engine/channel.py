@@ -84,6 +84,8 @@ class Channel:
             raise ProcessLost("unreadable") from None
 
     def receive_channel(self, timeout: float) -> "Channel":
+        """The next process the other side hands over (its socket and pidfd, by
+        SCM_RIGHTS) within ``timeout`` seconds. ProcessLost otherwise."""
         self.sock.settimeout(timeout)
         try:
             _, fds, _, _ = socket.recv_fds(self.sock, 1, 2)
@@ -98,6 +100,7 @@ class Channel:
         return Channel(socket.socket(fileno=fds[0]), fds[1])
 
     def kill(self) -> None:
+        """SIGKILL the process (through its pidfd), then close our ends. Once only."""
         if self.closed:
             return
         try:
@@ -132,6 +135,8 @@ def _pid_of(pidfd: int) -> int | None:
 
 
 def is_child_of(child_pidfd: int, parent_pidfd: int) -> bool:
+    """Whether the process of ``child_pidfd`` is, right now, a child of that of
+    ``parent_pidfd`` (False when either is gone or cannot be read)."""
     child, parent = _pid_of(child_pidfd), _pid_of(parent_pidfd)
     if not child or not parent or child <= 0:
         return False

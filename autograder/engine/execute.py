@@ -28,6 +28,8 @@ STATUSES = ("ok", "error", "syntax", "timeout")  # what a cell's process may rep
 
 @dataclass
 class CellReport:
+    """What became of one cell, in the grader's words (``message``)."""
+
     index: int
     status: str  # ok, error, syntax, timeout, killed, skipped, unneeded (nothing graded depends on it)
     message: str = ""

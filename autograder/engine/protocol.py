@@ -65,6 +65,7 @@ class Code:
     source: str
 
     def compile(self):
+        """The function ``source`` defines (NumPy as ``np``). SyntaxError if it is not an expression."""
         return eval(compile(self.source, "<test function>", "eval"), {"np": np})
 
 
@@ -76,22 +77,29 @@ def materialize(value):
 
 
 class HandleStore:
+    """The values of one student's process that stay there, by handle id (1, 2, ...)."""
+
     def __init__(self):
         self._objects: dict[int, object] = {}
 
     def add(self, value) -> int:
+        """Keep ``value``; its new handle id."""
         key = len(self._objects) + 1
         self._objects[key] = value
         return key
 
     def get(self, key: int):
+        """The value kept as ``key``. ProtocolError for an id never given out."""
         if key not in self._objects:
             raise ProtocolError(f"unknown handle {key}")
         return self._objects[key]
 
 
 def encode(value, blobs: list[bytes], store: HandleStore | None = None, depth: int = 0):
-    """Turn ``value`` into JSON-able data, appending array bytes to ``blobs``."""
+    """Turn ``value`` into JSON-able data, appending array bytes to ``blobs``.
+    TypeError for a value nested deeper than MAX_DEPTH and, without a
+    ``store``, for one the format cannot carry (with a store, such a value
+    stays behind as a handle)."""
     if depth > MAX_DEPTH:
         raise TypeError("the value is nested too deeply")
     if value is None or isinstance(value, (bool, str)):
@@ -123,7 +131,9 @@ def encode(value, blobs: list[bytes], store: HandleStore | None = None, depth: i
 
 
 def decode(data, blobs: list[bytes], store: HandleStore | None = None, depth: int = 0):
-    """The inverse of ``encode``; validates everything it reads."""
+    """The inverse of ``encode``; validates everything it reads. ProtocolError
+    for anything malformed, nested deeper than MAX_DEPTH, or an array of a
+    dtype other than bool, int, uint or float."""
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
     if data is None or isinstance(data, (bool, str)):

@@ -34,7 +34,9 @@ class Requester(Protocol):
     """The process that runs the cells, as a run reaches it."""
 
     def request(self, header: dict, blobs: Sequence[bytes] = (),
-                timeout: float | None = None) -> tuple[dict, list[bytes]]: ...
+                timeout: float | None = None) -> tuple[dict, list[bytes]]:
+        """Send ``header`` and ``blobs``, return the reply within ``timeout`` seconds. ProcessLost otherwise."""
+        ...
 
 
 class BaseRun(ABC):

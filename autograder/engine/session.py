@@ -220,6 +220,8 @@ class Run(BaseRun):
             self.worker = None
 
     def close(self) -> None:
+        """Kill the submission's processes and have the engine clean up after
+        them; a failed cleanup is a note, the result stands. Once only."""
         if self.closed:
             return
         self.closed = True
