@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from autograder.tree import tree_map
+
 if TYPE_CHECKING:  # mistakes import function_source from here
     from autograder.mistakes import Mistake
 
@@ -70,15 +72,8 @@ def stable_seed(question: str, case: str) -> int:
 
 
 def _copy_tree(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, tuple):
-        return tuple(_copy_tree(v) for v in value)
-    if isinstance(value, list):
-        return [_copy_tree(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _copy_tree(v) for k, v in value.items()}
-    return value
+    """A copy of every array in the tree ``value`` (``autograder.tree``): each case gets inputs of its own."""
+    return tree_map(lambda leaf: leaf.copy() if isinstance(leaf, np.ndarray) else leaf, value)
 
 
 @dataclass(frozen=True)
