@@ -19,6 +19,14 @@ import traceback
 import types
 
 
+# The library functions used around a student's call, held from import (before any notebook ran): a
+# notebook that rebinds signal.setitimer or time.monotonic does not reach into the watch. This
+# module's entries are recorded by integrity.snapshot.
+_signal, _setitimer, _monotonic = signal.signal, signal.setitimer, time.monotonic
+_ITIMER_REAL, _SIGALRM = signal.ITIMER_REAL, signal.SIGALRM
+_walk_tb, _FunctionType = traceback.walk_tb, types.FunctionType
+
+
 class CellTimeout(BaseException):
     """Raised in the student's code when a cell or a call runs too long."""
 
@@ -36,21 +44,21 @@ class Watch:
 
     def __init__(self, timeout: float):
         self.timeout = max(timeout, 0.001)
-        self.deadline = time.monotonic() + self.timeout
+        self.deadline = _monotonic() + self.timeout
         self.first_seen: dict[int, tuple[float, object]] = {}
 
     def __enter__(self) -> "Watch":
-        signal.signal(signal.SIGALRM, self._tick)  # the student's code may have replaced the handler
-        signal.setitimer(signal.ITIMER_REAL, min(TICK, self.timeout), TICK)
+        _signal(_SIGALRM, self._tick)  # the student's code may have replaced the handler
+        _setitimer(_ITIMER_REAL, min(TICK, self.timeout), TICK)
         return self
 
     def __exit__(self, *exc) -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _setitimer(_ITIMER_REAL, 0)
 
     def _tick(self, signum, frame) -> None:
-        now = time.monotonic()
+        now = _monotonic()
         if now >= self.deadline:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _setitimer(_ITIMER_REAL, 0)
             raise CellTimeout()
         while frame is not None:
             code = frame.f_code
@@ -61,8 +69,8 @@ class Watch:
     def stuck_code(self, error: BaseException, call_limit: float):
         """The code of the innermost notebook function whose one call ran for
         (nearly) the whole call limit when ``error`` (the timeout) was raised."""
-        frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
-        now = time.monotonic()
+        frames = [frame for frame, _ in _walk_tb(error.__traceback__)]
+        now = _monotonic()
         for frame in reversed(frames):
             seen = self.first_seen.get(id(frame))
             if seen and seen[1] is frame and now - seen[0] >= STUCK_SHARE * call_limit - TICK:
@@ -75,7 +83,7 @@ def names_of(code, namespace: dict) -> list[str]:
     if code is None:
         return []
     return sorted(name for name, value in list(namespace.items())
-                  if isinstance(value, types.FunctionType) and value.__code__ is code)[:5]
+                  if isinstance(value, _FunctionType) and value.__code__ is code)[:5]
 
 
 def _stand_in(*args, **kwargs):
@@ -89,18 +97,18 @@ def stop_stuck(namespace: dict, names) -> None:
     the stand-in is named after the function, in the file ``<stuck>``."""
     for name in names:
         function = namespace.get(name) if isinstance(name, str) else None
-        if not isinstance(function, types.FunctionType) or function.__code__.co_filename == "<stuck>":
+        if not isinstance(function, _FunctionType) or function.__code__.co_filename == "<stuck>":
             continue
         code = _stand_in.__code__.replace(co_name=name, co_qualname=name, co_filename="<stuck>")
         try:
             function.__code__ = code
         except ValueError:  # a closure's code must keep its free variables: rebind the name instead
-            namespace[name] = types.FunctionType(code, namespace, name)
+            namespace[name] = _FunctionType(code, namespace, name)
 
 
 def called_stuck(error: BaseException) -> str | None:
     """The stuck function an error came from, if it did."""
-    for frame, _ in traceback.walk_tb(error.__traceback__):
+    for frame, _ in _walk_tb(error.__traceback__):
         if frame.f_code.co_filename == "<stuck>":
             return frame.f_code.co_name
     return None

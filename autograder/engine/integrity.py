@@ -8,7 +8,9 @@ cannot be imported again), and everything it relies on is recorded before the
 first cell runs (``snapshot``) and compared before the process reports
 anything (``intact``): the code objects of its functions (by identity and by
 a digest of their bytecode), the entries of its modules, classes and private
-builtins, and the library functions it calls. A mismatch makes the grader
+builtins, and the library code it calls around a student's call (the
+classes and functions it holds by reference, their methods and the module
+names they look up). A mismatch makes the grader
 distrust what the process says about itself. This raises the bar; it is no
 proof: code in the process can still change memory behind Python's back.
 Standard library only: this runs in the sandbox.
@@ -27,7 +29,9 @@ import json.encoder
 import socket
 import struct
 import sys
+import traceback
 import types
+import warnings
 
 # Sent, before its reply, by a process that found the grader's code changed. A constant, written by the
 # socket's C method: no Python a notebook can reach runs between the verdict and the wire.
@@ -39,6 +43,14 @@ ALLOWED = frozenset({"autograder", "autograder.selfcheck"})
 # socket class, struct. NumPy's entries are recorded by name only (a notebook may patch np.allclose).
 LIBRARY_HOLDERS = (json, json.encoder, json.JSONEncoder, socket, socket.socket, struct)
 NUMPY_NAMES = ("asarray", "ndarray", "generic", "bool_", "float64", "shares_memory", "frombuffer", "dtype")
+# Library code the harness runs around a student's call, which it holds by reference (student_code,
+# hangs): the classes' methods must stay what they were, and so must the module-level names that these
+# methods and functions look up (warnings._filters_mutated...). numpy.errstate is added by snapshot.
+LIBRARY_CLASSES = (warnings.catch_warnings, warnings.WarningMessage)
+LIBRARY_FUNCTIONS = (warnings.simplefilter, traceback.extract_tb, traceback.walk_tb)
+# Names of the warnings module that catch_warnings saves on entry and puts back on exit itself: a
+# notebook may set them (its own warning display), and nothing in the harness calls them.
+SAVED_AND_RESTORED = frozenset({"filters", "showwarning", "_showwarnmsg_impl"})
 
 
 class GraderImports:
@@ -127,6 +139,16 @@ def snapshot(modules: tuple, numpy, tampered_frame: bytes) -> tuple:
         members(namespace, module.__name__)
     for holder in LIBRARY_HOLDERS:
         hold(holder.__dict__)
+    relied = list(LIBRARY_FUNCTIONS)
+    for kind in (*LIBRARY_CLASSES, numpy.errstate):
+        hold(kind.__dict__)
+        relied += [value for value in vars(kind).values() if isinstance(value, types.FunctionType)]
+    for value in relied:
+        function(value)
+        names = value.__globals__
+        pinned = tuple((name, names[name]) for name in value.__code__.co_names
+                       if name in names and name not in SAVED_AND_RESTORED)
+        holders.append((names, pinned, False))
     holders.append((vars(numpy), tuple((name, getattr(numpy, name)) for name in NUMPY_NAMES), False))
     return tuple(holders), tuple(functions), tuple(cells), intact, intact.__code__, _socket.socket.sendall, \
         bytes(tampered_frame)

@@ -16,7 +16,9 @@ __builtins__ = dict(vars(_builtins))
 
 import errno
 import io
+import os
 import sys
+import time
 import traceback
 import warnings
 
@@ -26,6 +28,20 @@ from autograder.engine import protocol
 from autograder.engine.hangs import CellTimeout, Watch, called_stuck, names_of, stop_stuck
 
 OUTPUT_CAP = 64 * 1024
+# How long a call that asks for its arguments back waits for the threads it started (a timer that
+# changes an argument after the call returned): the second call on the same objects comes after.
+SETTLE_SECONDS = 0.5
+
+# Everything the harness calls around a student's call, held from import (before any notebook ran): a
+# notebook that rebinds warnings.catch_warnings, np.errstate, traceback.extract_tb... reaches none of
+# it. What these objects themselves rely on (their classes' methods, the module names they look up) is
+# recorded by integrity.snapshot, so that patching it there is found.
+_catch_warnings, _simplefilter, _warnings, _WarningMessage = (warnings.catch_warnings, warnings.simplefilter,
+                                                              warnings, warnings.WarningMessage)
+_errstate, _ndarray, _ndarray_copy = np.errstate, np.ndarray, np.ndarray.copy
+_extract_tb, _listdir, _sleep, _monotonic = traceback.extract_tb, os.listdir, time.sleep, time.monotonic
+_type_name = type.__dict__["__name__"].__get__  # a class's name whatever its metaclass says
+_exception_args = BaseException.__dict__["args"].__get__
 
 
 class CappedWriter(io.TextIOBase):
@@ -50,7 +66,7 @@ class CappedWriter(io.TextIOBase):
 
 def describe_error(error: BaseException, what: str) -> str:
     """A one-paragraph reason, pointing at the student's cell and line."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
+    frames = [f for f in _extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
     inner = frames[-1].name if frames and frames[-1].name != "<module>" else None
     if isinstance(error, NotImplementedError):
         if inner and inner != what:
@@ -86,7 +102,7 @@ def error_kind(error: BaseException) -> str:
 
 
 def error_place(error: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
+    frames = [f for f in _extract_tb(error.__traceback__) if f.filename.startswith("<cell")]
     return f"{frames[-1].filename.strip('<>')}, line {frames[-1].lineno}" if frames else ""
 
 
@@ -94,18 +110,27 @@ def perform_call(function, args: tuple, keep_args: bool, timeout: float | None =
                  namespace: dict | None = None) -> dict:
     """Call a student function and describe what happened, as plain data.
     A call past its time limit reports (``stuck_in``) and, given the
-    notebook's ``namespace``, stops the function that was stuck."""
+    notebook's ``namespace``, stops the function that was stuck. With
+    ``keep_args``, ``args_after`` is a copy of the arguments taken the moment
+    the call returned, before any other code (the harness's or a library's
+    that a notebook may have patched) runs; then the threads the call started
+    get up to SETTLE_SECONDS to finish, so that a change they make to the
+    arguments shows in a second call on the same objects."""
     name = getattr(function, "__name__", "the function")
     reply: dict = {"error": None, "warnings": [], "aliases": []}
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
-        warnings.simplefilter("always")
+    threads = _threads() if keep_args else None
+    after = None
+    with _catch_warnings(record=True, module=_warnings) as caught, _errstate(all="warn", under="ignore"):
+        _simplefilter("always")
         watch = Watch(timeout) if timeout else None
         try:
             if watch:
                 with watch:
                     value = function(*args)
+                    after = _copied(args) if keep_args else None
             else:
                 value = function(*args)
+                after = _copied(args) if keep_args else None
         except CellTimeout as error:
             reply["error"] = f"{name} did not return within {timeout:.3g} s (call time limit)."
             reply["kind"] = "timeout"
@@ -122,12 +147,65 @@ def perform_call(function, args: tuple, keep_args: bool, timeout: float | None =
             reply["error"] = describe_error(error, name)
             reply["kind"], reply["where"] = error_kind(error), error_place(error)
             return reply
-    reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
+    reply["warnings"] = _warning_texts(caught)
     reply["value"] = value
     if keep_args:  # asked for by purity checks only: finding views costs time on every call
-        reply["args_after"] = args
+        reply["args_after"] = after
         reply["aliases"] = _aliases(value, args)
+        _settle(threads)
     return reply
+
+
+def _copied(value, depth: int = 0):
+    """The arguments as they are now: arrays copied (by NumPy's C code, which
+    runs nothing of the notebook's), containers rebuilt, anything else kept."""
+    kind = type(value)
+    if kind is _ndarray:
+        return _ndarray_copy(value)
+    if depth > 64:  # a list the call put into itself
+        return value
+    if kind is tuple:
+        return tuple([_copied(v, depth + 1) for v in value])
+    if kind is list:
+        return [_copied(v, depth + 1) for v in value]
+    if kind is dict:
+        return {k: _copied(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _threads() -> frozenset | None:
+    """The ids of this process's threads (None where /proc cannot tell)."""
+    try:
+        return frozenset(_listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+def _settle(before: frozenset | None) -> None:
+    """Give the threads started during the call up to SETTLE_SECONDS to finish."""
+    deadline = _monotonic() + SETTLE_SECONDS
+    while before is not None and _monotonic() < deadline:
+        now = _threads()
+        if now is None or now <= before:
+            return
+        _sleep(0.005)
+
+
+def _warning_texts(caught: list) -> list[str]:
+    """"Category: text" of each warning, read without running the notebook's
+    code (a warning's own __str__ could undo what the call did): the class's
+    name, and the message when it is a plain string."""
+    texts = []
+    for warning in caught[:20]:
+        if type(warning) is not _WarningMessage:
+            continue
+        message = vars(warning).get("message")
+        if not issubclass(type(message), BaseException):
+            continue
+        args = _exception_args(message)
+        text = args[0] if type(args) is tuple and len(args) == 1 and type(args[0]) is str else ""
+        texts.append(f"{_type_name(type(message))}: {text}")
+    return texts
 
 
 def _alias_finder():
