@@ -1,8 +1,8 @@
 """Sealing each submission from the ones before and after it, done by the
 zygote and each template (child.py) inside the sandbox: IPC, UTS, mount and
 network namespaces of its own, a read-only view of every filesystem but
-private tmpfs on the world-writable places, and the seccomp filter
-(seccomp.py). Standard library only.
+private tmpfs on the world-writable places, a /proc that shows only the
+submission's own processes, and the seccomp filter (seccomp.py). Standard library only.
 """
 
 from __future__ import annotations
@@ -113,6 +113,10 @@ def seal_namespaces(workdir: str | None) -> str | None:
     for place, size in fresh.items():
         check(libc.mount(b"tmpfs", place.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV,
                          f"size={size}m,mode=0755".encode()), f"a private {place}")
+    # Submissions graded at the same time run as uids of their own: what /proc says of another's processes
+    # (names, CPU time, memory) would be a channel between them. This /proc shows a uid its own alone.
+    check(libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"hidepid=2"),
+          "a private /proc")
     if os.path.ismount("/dev/mqueue"):  # the host's queues: show this namespace's instead
         check(libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None),
               "a private /dev/mqueue")
