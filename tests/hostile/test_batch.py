@@ -204,7 +204,7 @@ def test_killing_the_grader_mid_batch_leaves_no_process_and_no_half_written_file
     rows = _rows(out / "scores.csv")
     header = (out / "scores.csv").read_text().splitlines()[0].split(",")
     assert header[0] == "submission" and header[-3:] == ["total", "possible", "error"]
-    assert [r["submission"] for r in rows] == quick
+    assert sorted(r["submission"] for r in rows) == quick  # in the order they finished until the run ends
     assert all(r["total"] == "50" and None not in r.values() for r in rows)
     for path in out.rglob("results.json"):
         json.loads(path.read_text())
