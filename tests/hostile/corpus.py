@@ -530,6 +530,191 @@ while _frame is not None:
     _frame = _frame.f_back
 '''
 
+# An in-place update that can also undo what it did (``_undo_all``): a patched tool of the harness that
+# runs after the call and before the arguments are read would put them back and fake purity. The tools
+# are held by the harness from before the first cell, so rebinding them changes nothing; changing them in
+# place is found by the integrity record.
+UNDOING_UPDATE = """
+import numpy as np
+_undo = []
+
+
+def _undo_all():
+    while _undo:
+        _undo.pop()()
+
+
+def update(theta, grad, lr):
+    saved = theta.copy()
+    _undo.append(lambda: theta.__setitem__(Ellipsis, saved))
+    theta -= lr * grad
+    return theta.copy()
+"""
+
+REBIND_CATCH_WARNINGS = """
+import warnings
+
+
+class _Undoing(warnings.catch_warnings):
+    def __exit__(self, *exc):
+        _undo_all()
+        return super().__exit__(*exc)
+
+
+warnings.catch_warnings = _Undoing
+"""
+
+REBIND_ERRSTATE = """
+import numpy as np
+
+
+class _Undoing(np.errstate):
+    def __exit__(self, *exc):
+        _undo_all()
+        return super().__exit__(*exc)
+
+
+np.errstate = _Undoing
+"""
+
+REBIND_SETITIMER = """
+import signal
+
+_real_setitimer = signal.setitimer
+signal.setitimer = lambda *args: (_undo_all(), _real_setitimer(*args))[1]
+"""
+
+# The warning's text is what the harness reads after the call: its __str__ undoes the change once
+# update has returned (the warnings module reads it during the call too).
+UNDOING_WARNING = """
+import warnings
+
+_returned = [False]
+
+
+class _Undo(UserWarning):
+    def __str__(self):
+        if _returned[0]:
+            _undo_all()
+        return "nothing to see"
+
+
+_update = update
+
+
+def update(theta, grad, lr):
+    _returned[0] = False
+    value = _update(theta, grad, lr)
+    warnings.warn(_Undo())
+    _returned[0] = True
+    return value
+"""
+
+PATCH_CATCH_WARNINGS_EXIT = """
+import warnings
+
+_real_exit = warnings.catch_warnings.__exit__
+
+
+def _undoing_exit(self, *exc):
+    _undo_all()
+    return _real_exit(self, *exc)
+
+
+warnings.catch_warnings.__exit__ = _undoing_exit
+"""
+
+PATCH_ERRSTATE_EXIT = """
+import numpy as np
+
+_real_exit = np.errstate.__exit__
+np.errstate.__exit__ = lambda self, *exc: (_undo_all(), _real_exit(self, *exc))[1]
+"""
+
+PATCH_FILTERS_MUTATED = """
+import warnings
+
+_real_mutated = warnings._filters_mutated
+warnings._filters_mutated = lambda: (_undo_all(), _real_mutated())[1]
+"""
+
+# update changes theta 50 ms after it returned, from a timer thread (not when train calls it in a
+# loop, which would start more threads than the process limit allows).
+DELAYED_UPDATE = """
+import sys
+import threading
+import numpy as np
+
+
+def update(theta, grad, lr):
+    new = theta - lr * grad
+    if sys._getframe(1).f_code.co_name != "train":
+        threading.Timer(0.05, lambda t=theta, g=grad: t.__isub__(lr * g)).start()
+    return new
+"""
+
+MEMFD_PROBE = """
+    import errno, os
+    try:
+        fd = os.memfd_create("hoard")
+        os.write(fd, b"m" * 2**20)
+        memfd = 0
+    except OSError as error:
+        memfd = error.errno
+    stored = 0
+    try:
+        with open("/dev/shm/hoard", "wb") as file:
+            for _ in range(64):
+                file.write(b"s" * 2**20)
+                file.flush()
+                stored += 1
+    except OSError:
+        pass
+    _report("memfd", {"memfd": memfd, "shm_mb": stored})
+"""
+
+# Five children, each under its own address-space limit, each touching 450 MB: 2.2 GB in all where only
+# per-process limits hold. Each says over a pipe when it has all its memory.
+FORKED_MEMORY_PROBE = """
+    import os, time
+    read, write = os.pipe()
+    children = []
+    for _ in range(5):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                block = bytearray(450 * 2**20)
+                for k in range(0, len(block), 4096):
+                    block[k] = 1
+                os.write(write, b"+")
+                time.sleep(3)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    os.close(write)
+    for pid in children:
+        os.waitpid(pid, 0)
+    _report("forked", {"full": len(os.read(read, 100))})
+"""
+
+
+def _verify_memfd(result: SubmissionResult, ctx: Context, report: dict) -> None:
+    import errno
+
+    assert report["memfd"]["memfd"] == errno.EPERM, report
+    assert report["memfd"]["shm_mb"] <= 1, report  # a private /dev/shm of 1 MB
+
+
+def _verify_forked_memory(result: SubmissionResult, ctx: Context, report: dict) -> None:
+    from autograder.engine import cgroups
+
+    full = report["forked"]["full"]
+    if cgroups.unavailable_reason():  # per-process limits only: each child may use the whole limit
+        return
+    # memory.max is the limit plus cgroups.MARGIN_MB: room for one 450 MB child, never two
+    assert full <= 1, f"{full} children of 450 MB each had all their memory under a {SUITE_LIMITS.memory_mb} MB limit"
+
+
 STUBBORN_LOOP = """
 while True:
     try:
@@ -846,6 +1031,38 @@ CASES: list[Hostile] = [
             "found out: nothing the process reports about itself is credited",
             appended(PROBE_THROUGH_FRAMES, base=replaced("update", IN_PLACE_UPDATE)),
             Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
+    # the harness's tools around a call: held by reference (a rebinding is ineffective), or recorded (flagged)
+    Hostile("rebind-catch-warnings", "a catch_warnings subclass that undoes the change on exit is never used",
+            appended(REBIND_CATCH_WARNINGS, base=appended(UNDOING_UPDATE)),
+            Expect(failed_cases=PURITY_CASES, reason=("changed its argument",))),
+    Hostile("rebind-errstate", "an np.errstate subclass that undoes the change on exit is never used",
+            appended(REBIND_ERRSTATE, base=appended(UNDOING_UPDATE)),
+            Expect(failed_cases=PURITY_CASES, reason=("changed its argument",))),
+    Hostile("rebind-setitimer", "a signal.setitimer that undoes the change when the watch ends is never used",
+            appended(REBIND_SETITIMER, base=appended(UNDOING_UPDATE)),
+            Expect(failed_cases=PURITY_CASES, reason=("changed its argument",))),
+    Hostile("undo-in-a-warning-s-text", "a warning whose text undoes the change: the arguments are copied "
+            "before, and warnings are read without running the notebook's code",
+            appended(UNDOING_WARNING, base=appended(UNDOING_UPDATE)),
+            Expect(failed_cases=PURITY_CASES, reason=("changed its argument",))),
+    Hostile("patch-catch-warnings-exit", "catch_warnings.__exit__ changed in place is found out",
+            appended(PATCH_CATCH_WARNINGS_EXIT, base=appended(UNDOING_UPDATE)),
+            Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
+    Hostile("patch-errstate-exit", "np.errstate.__exit__ changed in place is found out",
+            appended(PATCH_ERRSTATE_EXIT, base=appended(UNDOING_UPDATE)),
+            Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
+    Hostile("patch-filters-mutated", "warnings._filters_mutated, which catch_warnings calls on exit, replaced: "
+            "found out", appended(PATCH_FILTERS_MUTATED, base=appended(UNDOING_UPDATE)),
+            Expect(failed_cases=SELF_REPORTED_CASES, reason=("grader's own code",))),
+    Hostile("delayed-mutation-by-a-timer", "update changes theta from a timer 50 ms after returning: the second "
+            "call on the same objects waits for the threads the first one started",
+            replaced("update", DELAYED_UPDATE), Expect(failed_cases=PURITY_CASES, reason=("second time",))),
+    # memory no per-process limit counts
+    Hostile("memory-in-memfd-and-shm", "memory files are refused and /dev/shm holds 1 MB",
+            appended(probe(MEMFD_PROBE)), Expect(), verify=_verify_memfd, batch=True),
+    Hostile("memory-in-forked-children", "children forked by a submission share its one memory limit",
+            appended(probe(FORKED_MEMORY_PROBE)), Expect(), verify=_verify_forked_memory,
+            limits={"cell_timeout": 15.0}),
     Hostile("honest-in-place-update", "the reference point of the probe cases: an in-place update, nothing else",
             replaced("update", IN_PLACE_UPDATE), Expect(failed_cases=PURITY_CASES), batch=True),
     # numerical stability is judged by the values, not by warnings a `with` block can silence

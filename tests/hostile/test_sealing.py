@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from dataclasses import replace
 
 import nbformat
 import pytest
@@ -575,3 +578,122 @@ def test_a_uid_left_dirty_before_the_grader_started_is_never_run_as(context):
             result = grade(context, engine, context.filled(), "first-of-a-grader")
         assert result.total == result.possible and not any("cleanup" in note for note in result.notes)
         assert dirty in engine.retired and engine.uid != dirty
+
+
+# --- (e) submissions graded at the same time --------------------------------------------------------------
+
+# Both sides use the files every sandbox shares read-only: NumPy's own modules.
+SHARED_FILES = '''
+import ctypes, errno, fcntl, glob, os, struct, time
+import numpy
+_files = sorted(glob.glob(os.path.join(os.path.dirname(numpy.__file__), "*.py")))[:8]
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _errno_of(action):
+    try:
+        action()
+        return 0
+    except OSError as error:
+        return error.errno
+'''
+
+# Sends the byte 0xA5 for SECONDS: a lock on file k is bit k (flock, then POSIX and open-file-description
+# locks, then a lease), and every open of the files is an event for an inotify watcher.
+SENDER = REPORT + SHARED_FILES + '''
+_tried, _held = {}, []
+for _bit, _name in enumerate(_files):
+    _fd = os.open(_name, os.O_RDONLY)
+    _held.append(_fd)
+    if (0xA5 >> _bit) & 1:
+        _tried.setdefault("flock", _errno_of(lambda: fcntl.flock(_fd, fcntl.LOCK_SH)))
+        _tried.setdefault("posix lock", _errno_of(lambda: fcntl.lockf(_fd, fcntl.LOCK_SH)))
+        _tried.setdefault("ofd lock", _errno_of(
+            lambda: fcntl.fcntl(_fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))))  # F_OFD_SETLK
+        _tried.setdefault("lease", _errno_of(lambda: fcntl.fcntl(_fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)))
+_tried["fadvise"] = _errno_of(lambda: os.posix_fadvise(_held[0], 0, 0, os.POSIX_FADV_DONTNEED))
+_start = time.monotonic()
+while time.monotonic() - _start < SECONDS:
+    for _name in _files:
+        open(_name).close()
+    time.sleep(0.05)
+_report("sent", _tried)
+'''
+
+# Looks for the byte for SECONDS, every way the sender might have sent it, and at the processes of others.
+RECEIVER = REPORT + SHARED_FILES + '''
+_seen = {"inotify": _libc.inotify_init1(os.O_NONBLOCK)}
+_seen["inotify"] = ctypes.get_errno() if _seen["inotify"] < 0 else 0
+_seen["fanotify"] = 0 if _libc.fanotify_init(0, 0) >= 0 else ctypes.get_errno()
+_seen["getlk"] = _errno_of(lambda: fcntl.fcntl(os.open(_files[0], os.O_RDONLY), fcntl.F_GETLK,
+                                               struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0)))
+_seen["mincore"] = ctypes.get_errno() if _libc.mincore(None, 0, None) < 0 else 0
+_byte = 0
+_start = time.monotonic()
+while time.monotonic() - _start < SECONDS and not _byte:
+    for _bit, _name in enumerate(_files):
+        _fd = os.open(_name, os.O_RDONLY)
+        try:
+            fcntl.flock(_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _byte |= 1 << _bit
+        except OSError:
+            pass
+        finally:
+            os.close(_fd)
+    time.sleep(0.1)
+_seen["byte"] = _byte
+_seen["others"] = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid != os.getuid()]
+_report("received", _seen)
+'''
+
+
+def test_submissions_graded_at_the_same_time_cannot_signal_through_shared_files(context, sealed_engine):
+    """The red team's flock and inotify channels (and their kin: POSIX, open-file-description and lease
+    locks, fanotify, page-cache probes), between two graders' submissions running side by side."""
+    seconds = 4
+    sender = context.filled()
+    sender.cells.append(new_code_cell(SENDER.replace("SECONDS", str(seconds))))
+    receiver = context.filled()
+    receiver.cells.append(new_code_cell(RECEIVER.replace("SECONDS", str(seconds))))
+    limits = replace(LIMITS, cell_timeout=3.0 * seconds, total_timeout=60.0)
+    results = {}
+    with Engine(slot=SLOT + 3, isolation=sealed_engine.isolation) as other:
+        other.run_all_cells = True
+
+        def grade_with(engine, notebook, label):
+            path = write_notebook(notebook, context.submission_dir, label)
+            results[label] = grade_notebook(context.assignment, path, engine, limits=limits)
+
+        threads = [threading.Thread(target=grade_with, args=(sealed_engine, sender, "sender")),
+                   threading.Thread(target=grade_with, args=(other, receiver, "receiver"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+    for label in ("sender", "receiver"):
+        assert results[label].total == results[label].possible, results[label].notes
+    sent = probes(results["sender"])["sent"]
+    assert sent == {name: errno.EPERM for name in sent} and len(sent) == 5, sent
+    received = probes(results["receiver"])["received"]
+    assert received == {"inotify": errno.EPERM, "fanotify": errno.EPERM, "getlk": errno.EPERM,
+                        "mincore": errno.EPERM, "byte": 0, "others": []}, received
+
+
+def test_shared_file_locks_carry_a_byte_where_nothing_seals_them(tmp_path):
+    """The channel the test above closes is real: without the filter, one process's flock on a shared
+    read-only file is seen by another."""
+    shared = tmp_path / "shared.py"
+    shared.write_text("")
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                               f"fd = os.open({str(shared)!r}, os.O_RDONLY)\nfcntl.flock(fd, fcntl.LOCK_SH)\n"
+                               "print('held', flush=True)\ntime.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        probe_fd = os.open(shared, os.O_RDONLY)
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(probe_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(probe_fd)
+    finally:
+        holder.kill()
+        holder.wait()
