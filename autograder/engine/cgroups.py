@@ -152,6 +152,7 @@ def _probe() -> tuple[Layout | None, str]:
         except OSError as error:
             problems.append(f"cgroup v{layout.version} at {layout.memory}: {error}")
             continue
+        _remove_orphans(layout)
         return layout, ""
     return None, "; ".join(problems) or "no cgroup hierarchy is mounted"
 
@@ -224,6 +225,28 @@ def _make(layout: Layout) -> Group:
         Group(layout, tuple(made)).remove(wait=1.0)
         raise
     return Group(layout, folders)
+
+
+def _remove_orphans(layout: Layout) -> None:
+    """Remove the groups of graders that ended without removing theirs (killed, say)."""
+    for parent in dict.fromkeys((layout.memory, layout.pids)):
+        for folder in parent.glob("submission-*-*"):
+            try:
+                os.kill(int(folder.name.split("-")[1]), 0)
+                continue  # its grader still runs
+            except ProcessLookupError:
+                pass
+            except (OSError, ValueError):
+                continue
+            for pid in _members(folder):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # still busy: the next grader tries again
 
 
 def _set_limits(group: Group, memory_mb: int | None, processes: int | None) -> None:
