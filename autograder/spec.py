@@ -24,7 +24,7 @@ import numpy as np
 from autograder.tree import tree_map
 
 if TYPE_CHECKING:  # mistakes import function_source from here
-    from autograder.mistakes import Mistake
+    from autograder.mistake_library import Mistake
 
 
 @dataclass(frozen=True, init=False)

@@ -10,7 +10,7 @@ import pytest
 
 from autograder.checks.kinds import DerivativeAgrees, Matches
 from autograder.engine.calls import ReferenceCaller, run_call
-from autograder.mistakes import MistakeDrift, MistakeLibrary
+from autograder.mistake_library import MistakeDrift, MistakeLibrary
 from autograder.spec import Case, Fixed, Program, Seeded, merge_questions, stable_seed
 
 REFERENCE = ReferenceCaller({"double": lambda v: 2 * v, "total": lambda v: float(np.sum(v))})

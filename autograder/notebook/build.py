@@ -13,7 +13,7 @@ from typing import Mapping
 
 import nbformat
 
-from autograder.mistakes import Mistake
+from autograder.mistake_library import Mistake
 from autograder.spec import Assignment, function_source
 
 

@@ -16,7 +16,7 @@ import ast
 import inspect
 import textwrap
 
-from autograder.mistakes import Mistake
+from autograder.mistake_library import Mistake
 from autograder.spec import Assignment, Program
 
 

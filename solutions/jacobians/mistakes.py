@@ -3,7 +3,7 @@ it targets (``autograder validate`` proves it)."""
 
 import numpy as np
 
-from autograder.mistakes import MistakeLibrary
+from autograder.mistake_library import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 

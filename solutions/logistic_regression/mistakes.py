@@ -1,7 +1,7 @@
 """Typical wrong answers to logistic_regression; each must lose points on
 the question it targets (``autograder validate`` proves it)."""
 
-from autograder.mistakes import MistakeLibrary
+from autograder.mistake_library import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 

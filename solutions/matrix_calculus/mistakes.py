@@ -9,7 +9,7 @@ arrays, so they are not mistakes.
 
 import numpy as np
 
-from autograder.mistakes import MistakeLibrary
+from autograder.mistake_library import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 

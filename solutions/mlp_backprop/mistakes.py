@@ -4,7 +4,7 @@ question it targets (``autograder validate`` proves it). Names such as
 
 import numpy as np
 
-from autograder.mistakes import MistakeLibrary
+from autograder.mistake_library import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 

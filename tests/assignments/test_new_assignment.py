@@ -64,7 +64,7 @@ HIDDEN = [(name, Case(f"{name}, n=7", Seeded(lambda rng: (rng.normal(size=7), rn
 '''
 
 MISTAKES = '''
-from autograder.mistakes import MistakeLibrary
+from autograder.mistake_library import MistakeLibrary
 
 MISTAKES = MistakeLibrary()
 MISTAKES.edit("sum instead of mean", "square_loss", "np.mean", "np.sum")

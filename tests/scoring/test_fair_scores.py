@@ -19,7 +19,7 @@ from autograder.engine.session import Engine
 from autograder.notebook.build import filled_notebook, mistaken_notebook, replace_functions
 from autograder.scoring.isolation import questions_that_may_lose
 from autograder.scoring.submission import grade_notebook
-from autograder.mistakes import Mistake
+from autograder.mistake_library import Mistake
 from autograder.spec import Assignment
 
 ROOT = Path(__file__).resolve().parents[2]
