@@ -194,5 +194,8 @@ def test_both_engines_give_the_same_scores(case, context, assignment, every_cell
 
 
 def _cell_notes(result) -> list[str]:
-    """What the student is told about the cells (the kernel engine adds its warning)."""
-    return [note for note in result.notes if note.startswith("cell ")]
+    """What the student is told about the cells (the kernel engine adds its warning). Whether the
+    total time limit stops a cell while it runs or before it starts depends on the machine's load,
+    so those notes are compared by the cell and the limit they name."""
+    notes = [note for note in result.notes if note.startswith("cell ")]
+    return [note.split(" was ")[0] + ": total time limit" if "total time limit" in note else note for note in notes]
