@@ -1,12 +1,15 @@
 """The grader's code in the student's process: hidden from the notebook, and
 checked before the process reports anything about itself."""
 
+import threading
+import traceback
 import types
+import warnings
 
 import numpy as np
 import pytest
 
-from autograder.engine import integrity, protocol
+from autograder.engine import integrity, protocol, student_code
 from autograder.engine.execute import execute_notebook
 from autograder.engine.session import Limits
 from autograder.notebook.read import CodeCell
@@ -99,6 +102,93 @@ def test_the_library_calls_of_the_reporting_path_are_watched(module):
     finally:
         np.shares_memory = saved
     assert verdict(watched)
+
+
+@pytest.mark.parametrize("holder, name, replacement", [
+    (warnings.catch_warnings, "__exit__", lambda self, *exc: None),
+    (warnings.catch_warnings, "__enter__", lambda self: []),
+    (warnings.WarningMessage, "__init__", lambda self, *a, **k: None),
+    (np.errstate, "__exit__", lambda self, *exc: None),
+    (warnings, "_filters_mutated", lambda: None),  # what catch_warnings calls on its way out
+    (warnings, "simplefilter", lambda *a, **k: None),
+    (traceback.walk_tb, "__code__", (lambda tb: iter(())).__code__),
+], ids=["catch_warnings.__exit__", "catch_warnings.__enter__", "WarningMessage", "errstate.__exit__",
+        "_filters_mutated", "simplefilter", "walk_tb"])
+def test_the_library_code_around_a_call_is_watched(module, holder, name, replacement):
+    watched = watch(module)
+    saved = vars(holder)[name] if name != "__code__" else holder.__code__
+    try:
+        setattr(holder, name, replacement)
+        assert not verdict(watched)
+    finally:
+        setattr(holder, name, saved)
+    assert verdict(watched)
+
+
+def undoing_call(keep_args=True):
+    """An in-place update that a patched tool of the harness could undo after it returned."""
+    undo = []
+
+    def update(theta, grad, lr):
+        saved = theta.copy()
+        undo.append(lambda: theta.__setitem__(Ellipsis, saved))
+        theta -= lr * grad
+        return theta.copy()
+
+    theta = np.ones(3)
+    return update, (theta, np.ones(3), 0.5), undo
+
+
+@pytest.mark.parametrize("holder, name", [(warnings, "catch_warnings"), (np, "errstate")])
+def test_a_rebound_tool_of_the_harness_is_never_used(holder, name):
+    update, args, undo = undoing_call()
+    real = getattr(holder, name)
+
+    class Undoing(real):
+        def __exit__(self, *exc):
+            while undo:
+                undo.pop()()
+            return super().__exit__(*exc)
+
+    setattr(holder, name, Undoing)
+    try:
+        reply = student_code.perform_call(update, args, True, 2.0)
+    finally:
+        setattr(holder, name, real)
+    np.testing.assert_array_equal(reply["args_after"][0], [0.5, 0.5, 0.5])
+
+
+def test_a_warning_s_text_is_read_without_running_the_notebook_s_code():
+    update, args, undo = undoing_call()
+
+    returned = []
+
+    class Undo(UserWarning):
+        def __str__(self):
+            while returned and undo:  # the warnings module reads it during the call too
+                undo.pop()()
+            return "nothing to see"
+
+    def warning_update(theta, grad, lr):
+        value = update(theta, grad, lr)
+        warnings.warn_explicit(Undo("the text"), Undo, "<cell 1>", 1)
+        returned.append(True)
+        return value
+
+    reply = student_code.perform_call(warning_update, args, True, 2.0)
+    np.testing.assert_array_equal(reply["args_after"][0], [0.5, 0.5, 0.5])
+    assert reply["warnings"] == ["Undo: the text"]
+
+
+def test_a_change_a_thread_makes_after_the_call_returned_is_waited_for():
+    def update(theta, grad, lr):
+        threading.Timer(0.05, lambda: theta.__isub__(lr * grad)).start()
+        return theta - lr * grad
+
+    theta = np.ones(3)
+    reply = student_code.perform_call(update, (theta, np.ones(3), 0.5), True, 2.0)
+    np.testing.assert_array_equal(reply["args_after"][0], np.ones(3))  # as the call returned
+    np.testing.assert_array_equal(theta, [0.5, 0.5, 0.5])  # and changed before the second call could look
 
 
 def test_the_tampered_verdict_is_a_message_of_the_wire_format():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine import sandbox, seccomp
+from autograder.engine import cgroups, sandbox, seccomp
 from autograder.engine.session import Engine, EngineError, Limits
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ needs_seccomp = pytest.mark.skipif(sys.platform != "linux" or seccomp.unavailabl
                                    reason=f"no seccomp here: {seccomp.unavailable_reason()}")
 
 UNDER_THE_FILTER = textwrap.dedent('''
-    import ctypes, json, os, signal, sys, threading
+    import ctypes, fcntl, json, os, signal, struct, sys, threading
     sys.path.insert(0, sys.argv[1])
     from autograder.engine import seccomp
 
@@ -51,9 +51,35 @@ UNDER_THE_FILTER = textwrap.dedent('''
     seen["personality set"] = error(libc.personality(ctypes.c_ulong(0x0040000)))
     seen["personality query"] = error(libc.personality(ctypes.c_ulong(0xFFFFFFFF)))
     seen["bpf"] = error(libc.syscall(number("bpf"), 0, None, 0))
+    shared = os.open(sys.executable, os.O_RDONLY)  # a file every sandbox shares, read-only
+    lock = struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0)
+    for name, command, argument in (("F_SETLK", fcntl.F_SETLK, lock), ("F_SETLKW", fcntl.F_SETLKW, lock),
+                                    ("F_GETLK", fcntl.F_GETLK, lock), ("F_OFD_SETLK", 37, lock),
+                                    ("F_SETLEASE", fcntl.F_SETLEASE, fcntl.F_RDLCK), ("F_NOTIFY", fcntl.F_NOTIFY, 1)):
+        try:
+            fcntl.fcntl(shared, command, argument)
+            seen[name] = 0
+        except OSError as refused:
+            seen[name] = refused.errno
+    seen["F_GETFL"] = fcntl.fcntl(shared, fcntl.F_GETFL) >= 0 and fcntl.fcntl(shared, fcntl.F_SETFD, 1) == 0
+    seen["flock"] = error(libc.flock(shared, 1))
+    seen["inotify_init1"] = error(libc.inotify_init1(0))
+    seen["fanotify_init"] = error(libc.fanotify_init(0, 0))
+    seen["memfd_create"] = error(libc.memfd_create(b"probe", 0))
+    seen["mincore"] = error(libc.mincore(None, 0, None))
+    seen["fadvise"] = libc.posix_fadvise(shared, 0, 0, 4)  # returns the error number itself
 
     import numpy as np
     seen["numpy"] = float(np.linalg.norm(np.ones(4)))
+    import io
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import IPython
+    figure, axes = plt.subplots()
+    axes.plot([0, 1], [1, 0])
+    figure.savefig(io.BytesIO(), format="png")
+    seen["matplotlib"] = bool(IPython.__version__)
     box = []
     thread = threading.Thread(target=lambda: box.append(os.getpid()))
     thread.start()
@@ -86,7 +112,8 @@ def test_the_filter_names_the_keyrings_namespaces_and_tracing():
     try:
         for name in ("add_key", "request_key", "keyctl", "ptrace", "process_vm_readv", "unshare", "setns", "mount",
                      "umount2", "pivot_root", "bpf", "perf_event_open", "kexec_load", "init_module", "userfaultfd",
-                     "open_by_handle_at", "clock_settime", "reboot", "swapon", "acct"):
+                     "open_by_handle_at", "clock_settime", "reboot", "swapon", "acct", "flock", "inotify_init1",
+                     "fanotify_init", "memfd_create", "mincore", "fcntl", "madvise"):
             assert name in built.denied, name
         assert all(reason for reason in seccomp.DENIED.values())
     finally:
@@ -98,8 +125,10 @@ def test_refused_calls_fail_with_eperm_and_ordinary_code_still_runs():
     seen = run_under_the_filter()
     eperm = 1
     for name in ("add_key", "request_key", "keyctl", "unshare", "mount", "ptrace", "clone newns", "personality set",
-                 "bpf"):
+                 "bpf", "F_SETLK", "F_SETLKW", "F_GETLK", "F_OFD_SETLK", "F_SETLEASE", "F_NOTIFY", "flock",
+                 "inotify_init1", "fanotify_init", "memfd_create", "mincore", "fadvise"):
         assert seen[name] == eperm, (name, seen)
+    assert seen["F_GETFL"] is True and seen["matplotlib"] is True, "fcntl's other commands, Matplotlib and IPython work"
     assert seen["clone3"] == 38, seen  # ENOSYS: the C library then uses clone, whose flags the filter reads
     assert seen["personality query"] == 0
     assert seen["numpy"] == 2.0 and seen["thread"] is True
@@ -141,6 +170,7 @@ def test_without_libseccomp_the_isolation_warning_says_so(monkeypatch, fresh_cac
 
 @needs_seccomp
 @pytest.mark.skipif(not sandbox.namespaces_possible(), reason="namespaces per submission need root")
+@pytest.mark.skipif(cgroups.unavailable_reason() != "", reason="no writable cgroups here: the warning says so")
 def test_a_machine_that_can_seal_gives_no_warning_under_bubblewrap():
     if not sandbox.bwrap_available():
         pytest.skip("bubblewrap is not available")
