@@ -11,6 +11,7 @@ import ast
 import numpy as np
 
 from autograder.engine.protocol import Code
+from autograder.notebook.syntax import parse
 from autograder.tree import tree_leaves
 
 NUMERIC_WARNINGS = ("overflow", "underflow", "divide by zero", "invalid value")
@@ -169,7 +170,7 @@ LOOPING_CALLS = {"vectorize": "np.vectorize", "map": "map", "apply_along_axis": 
 def loop_problem(name: str, source: str) -> str | None:
     """The body of ``def name`` in ``source`` must contain no Python-level loop."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return f"the cell that defines {name} could not be parsed."
     functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == name]

@@ -14,6 +14,7 @@ from typing import Mapping
 import nbformat
 
 from autograder.mistake_library import Mistake
+from autograder.notebook.syntax import parse
 from autograder.spec import Assignment, function_source
 
 
@@ -32,7 +33,7 @@ def replace_functions(notebook: nbformat.NotebookNode, sources: Mapping[str, str
         if cell.cell_type != "code" or not remaining:
             continue
         try:
-            tree = ast.parse(cell.source)
+            tree = parse(cell.source)
         except SyntaxError:
             continue
         lines = cell.source.splitlines()

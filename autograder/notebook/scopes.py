@@ -12,6 +12,8 @@ import ast
 import symtable
 from dataclasses import dataclass, field
 
+from autograder.notebook.syntax import parse, symbol_table
+
 SELF_CHECK = ("autograder", "selfcheck", "Checker")
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp)
@@ -36,8 +38,8 @@ class Binding:
 
 def read_cell(index: int, source: str) -> Cell:
     try:
-        tree = ast.parse(source)
-        table = symtable.symtable(source, f"<cell {index}>", "exec")
+        tree = parse(source)
+        table = symbol_table(source, f"<cell {index}>")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return Cell(index, None)
     cell = Cell(index, tree)

@@ -13,6 +13,8 @@ import ast
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from autograder.notebook.syntax import parse
+
 _manager = TransformerManager()
 
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
@@ -35,7 +37,7 @@ def _cell_magic(python: str) -> tuple[str, str, str] | None:
     if not python.startswith("get_ipython().run_cell_magic("):
         return None
     try:
-        tree = ast.parse(python)
+        tree = parse(python)
     except SyntaxError:
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):

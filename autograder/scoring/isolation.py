@@ -17,6 +17,7 @@ import inspect
 import textwrap
 
 from autograder.mistake_library import Mistake
+from autograder.notebook.syntax import parse
 from autograder.spec import Assignment, Program
 
 
@@ -27,7 +28,7 @@ def calls_between(assignment: Assignment) -> dict[str, set[str]]:
         raise ValueError(f"{assignment.name}: the reference solution is not available")
     graph = {}
     for name, function in assignment.reference.items():
-        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        tree = parse(textwrap.dedent(inspect.getsource(function)))
         named = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
         graph[name] = (named & set(assignment.contract)) - {name}
     return graph
