@@ -27,8 +27,9 @@ TEMPLATES = {
     "timeout": "{name} did not return in time (call time limit).",
     "undefined": "{name} is not defined as a function in your notebook.",
     "unreadable": "{name} returned a value the grader cannot read.",
-    "raised": "{name} raised {exception}.",  # ``exception``: a type Python itself defines
-    "raised_unknown": "{name} raised an exception.",
+    # Its type is not named in a hidden test: the student's code chooses it (replies.brief_error).
+    "raised_unknown": ("{name} raised an exception (on the hidden inputs; try inputs like those the case's name "
+                       "describes to see which)."),
     # ``reason``: the reader's own words (``protocol.ProtocolError``, ``TypeError`` of ``encode``).
     "unreadable_because": "{name} returned a value the grader cannot read ({reason}).",
     "cannot_send": "could not send the arguments: {reason}",

@@ -178,8 +178,7 @@ def _compare_array(got, expected, tol, what, layout, reveal, values):
     bad = ~_close(array, expected, tol)
     if not bad.any():
         return None
-    headline = (f"{what} has {int(bad.sum())} wrong entr{'y' if bad.sum() == 1 else 'ies'} out of {bad.size} "
-                f"(tolerance {tol.describe()}).")
+    headline = (f"{what} has {wrong_entries(bad, reveal)} out of {bad.size} (tolerance {tol.describe()}).")
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         relative = np.abs(array - expected) / np.abs(expected)
     return mismatch_report(headline, array, expected, bad, relative, reveal=reveal)
@@ -217,11 +216,21 @@ def _shape_hint(got: tuple, expected: tuple) -> str:
     return ""
 
 
+def wrong_entries(bad: np.ndarray, reveal: bool) -> str:
+    """How many entries are wrong: the count in a public case; in a hidden
+    one only whether all or some are, since which entries a student's code
+    gets wrong, and how many, could be chosen from a hidden input."""
+    count = int(bad.sum())
+    if reveal:
+        return f"{count} wrong entr{'y' if count == 1 else 'ies'}"
+    return "every entry wrong" if bad.all() else "wrong entries"
+
+
 def mismatch_report(headline: str, got: np.ndarray, expected: np.ndarray, bad: np.ndarray, relative: np.ndarray,
                     *, reveal: bool, labels: tuple[str, str] = ("got", "expected"), rank_by_relative: bool = False,
                     limit: int = MAX_LISTED) -> str:
     """The report of entries that differ, in numpy.testing's manner:
-    ``headline``, then (public cases only) the largest absolute and relative
+    ``headline``, then the largest absolute and relative
     difference among the wrong entries, then the worst ``limit`` entries by
     index, worst first, and how many more there are.
 
@@ -230,25 +239,24 @@ def mismatch_report(headline: str, got: np.ndarray, expected: np.ndarray, bad: n
     defines it) have one shape. ``labels`` name the two values in each entry's
     line (``got 1.5, expected 2``); ``rank_by_relative`` ranks the entries by
     ``relative`` instead of the absolute difference, and shows it on each
-    line. With ``reveal=False`` (hidden inputs) only indices are shown: no
-    number computed from the values."""
+    line. With ``reveal=False`` (hidden inputs) it is the headline alone: no
+    number computed from the values, and no index, since which entries are
+    wrong is the student's code's choice and could spell out a hidden input."""
+    if not reveal:
+        return headline
     with np.errstate(invalid="ignore", over="ignore"):
         absolute = np.abs(got - expected)
     rank = np.where(np.isnan(relative if rank_by_relative else absolute), np.inf,
                     relative if rank_by_relative else absolute)
     count = int(bad.sum())
     lines = [headline]
-    if reveal:
-        for kind, differences in (("absolute", absolute), ("relative", relative)):
-            finite = differences[bad & np.isfinite(differences)]
-            if finite.size:  # none when every wrong entry is nan or inf, or its relative difference infinite
-                lines.append(f"  Max {kind} difference among the wrong entries: {float(finite.max()):.6g}")
+    for kind, differences in (("absolute", absolute), ("relative", relative)):
+        finite = differences[bad & np.isfinite(differences)]
+        if finite.size:  # none when every wrong entry is nan or inf, or its relative difference infinite
+            lines.append(f"  Max {kind} difference among the wrong entries: {float(finite.max()):.6g}")
     for flat in np.argsort(-np.where(bad, rank, -1).ravel(), kind="stable")[:min(limit, count)]:
         index = np.unravel_index(flat, got.shape)
         where = "[" + ", ".join(str(int(i)) for i in index) + "]"
-        if not reveal:
-            lines.append(f"  at {where}")
-            continue
         line = f"  at {where}: {labels[0]} {got[index]:.6g}, {labels[1]} {expected[index]:.6g}"
         lines.append(line + (f" (relative error {relative[index]:.2g})" if rank_by_relative else ""))
     if count > limit:

@@ -65,8 +65,9 @@ def disagreement_report(analytic: np.ndarray, numeric: np.ndarray, tol: float, *
     bad = error > tol
     if not bad.any():
         return None
-    headline = (f"{what} disagrees with central differences of {against} at {int(bad.sum())} of "
-                f"{bad.size} entries (relative error |a-n|/max(|a|,|n|) above {tol:g}):")
+    at = f"{int(bad.sum())} of {bad.size} entries" if reveal else ("every entry" if bad.all() else "some entries")
+    headline = (f"{what} disagrees with central differences of {against} at {at} "
+                f"(relative error |a-n|/max(|a|,|n|) above {tol:g})" + (":" if reveal else "."))
     return mismatch_report(headline, np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float), bad, error,
                            reveal=reveal, labels=("yours", "numerical"), rank_by_relative=True, limit=limit)
 

@@ -15,7 +15,7 @@ def test_wrong_entry_is_named_with_got_and_expected():
 
 def test_hidden_comparison_prints_neither_expected_nor_returned_values():
     message = compare(np.array([1.0, 5.0]), np.array([1.0, 2.0]), reveal=False)
-    assert "at [1]" in message and "5" not in message and "expected 2" not in message
+    assert "wrong entries" in message and "5" not in message and "expected 2" not in message
     assert "(7,)" not in compare(np.zeros(7), np.zeros(2), reveal=False)
     assert "3.5" not in compare(3.5, 1.0, reveal=False)
 
@@ -96,7 +96,19 @@ def test_public_mismatch_reports_the_largest_absolute_and_relative_difference_am
     assert "Max relative difference among the wrong entries: 1\n" in message
     assert message.index("Max absolute") < message.index("at [")
     hidden = compare(got, expected, what="grad", reveal=False)
-    assert "Max" not in hidden and "30" not in hidden and "at [2]" in hidden
+    assert "Max" not in hidden and "30" not in hidden and "at [" not in hidden and "3 wrong" not in hidden
+
+
+def test_a_hidden_mismatch_does_not_say_which_entries_or_how_many():
+    """Which entries a student's code gets wrong is its choice: it could spell out a hidden input."""
+    expected = np.linspace(0.1, 1.0, 40)
+    messages = set()
+    for wrong in ([3], [7, 19], [0, 1, 2, 30]):
+        got = expected.copy()
+        got[wrong] += 10.0
+        messages.add(compare(got, expected, what="sigmoid(z)", reveal=False))
+    assert len(messages) == 1, messages
+    assert "every entry wrong" in compare(expected + 1.0, expected, reveal=False)
 
 
 def test_mismatch_without_a_finite_difference_has_no_max_lines():

@@ -35,7 +35,8 @@ def test_report_gives_the_largest_differences_in_public_and_no_number_in_hidden(
     assert "Max relative difference among the wrong entries: 0.25\n" in report  # |4 - 3| / 4 beats 0.5 / 2.5
     assert report.index("at [2]") < report.index("at [1]")  # worst relative error first
     hidden = disagreement_report(analytic, numeric, 1e-5, what="g", against="f", reveal=False)
-    assert hidden.splitlines()[1:] == ["  at [2]", "  at [1]"]
+    assert hidden == ("g disagrees with central differences of f at some entries "
+                      "(relative error |a-n|/max(|a|,|n|) above 1e-05).")  # not which, nor how many
 
 
 # --- the random-direction check of gradients ---------------------------------------------------------
@@ -128,7 +129,7 @@ def derivative_context(functions: dict, counter: list) -> CaseContext:
     counting = type("Counting", (), {"call": lambda self, name, args, keep_args=False: (
         counter.append(name), caller.call(name, args, keep_args=keep_args))[1]})()
     return CaseContext(student=counting, reference=None, inputs=lambda: (W0.copy(),),
-                       contract={"loss": ("W",), "gradient": ("W",)}, reveal=False)
+                       contract={"loss": ("W",), "gradient": ("W",)}, reveal=True)
 
 
 def test_derivative_checks_use_directions_and_explain_failures_entry_by_entry():
