@@ -25,6 +25,7 @@ from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
 from autograder.intake.collect import Found, plain
 from autograder.intake.late import LatePolicy, assess
+from autograder.notebook.syntax import serialize_ast_parsing
 from autograder.outputs.files import (ScoresFile, earlier_result, file_digest, remove_temporary, skipped_csv,
                                       write_atomic, write_submission)
 from autograder.outputs.gradebook import record, start_run
@@ -162,6 +163,7 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
             steps.append(lambda: scores.add(result))
         return [*steps, lambda: on_result(result)]
 
+    serialize_ast_parsing()  # CPython 3.11: two threads converting source to AST at once can fail
     threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
     for thread in threads:
         thread.start()

@@ -750,7 +750,8 @@ def _background(ctx: Context) -> str:
 
 
 def _verify_background(result: SubmissionResult, ctx: Context, report: dict) -> None:
-    assert report["background"]["running"] == 3, f"the background processes did not start: {report}"
+    # at least the three: a shell forking its next `sleep` shows the shell's command line for a moment too
+    assert report["background"]["running"] >= 3, f"the background processes did not start: {report}"
 
 
 def _marker_seconds(ctx: Context) -> str:

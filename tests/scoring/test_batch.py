@@ -244,6 +244,27 @@ def test_a_canvas_zip_of_300_submissions_killed_and_resumed(variants, raw_totals
     broken = [row for row in rows_of(out / "scores.csv") if row["error"]]
     assert len(broken) == 20 and all("JSON" in row["error"] and row["total"] == "0" for row in broken)
     assert "not counted" in finished.stdout and "skipped" in finished.stdout
+    assert_week_ends_with_a_report_and_a_canvas_csv(out, book, expected)
+
+
+def assert_week_ends_with_a_report_and_a_canvas_csv(out: Path, book: Path, expected: dict) -> None:
+    """The class report from the output folder, and Canvas's import CSV from
+    the gradebook: one row per student, with the counted attempt's score
+    after its late penalty."""
+    environment = dict(os.environ, AUTOGRADER_COURSE=str(ROOT))
+    cli = [sys.executable, "-m", "autograder.cli"]
+    report = out.parent / "report.html"
+    made = subprocess.run([*cli, "report", str(out), "--out", str(report)], env=environment, capture_output=True,
+                          text=True, timeout=300)
+    assert made.returncode == 0, made.stderr[-2000:]
+    assert f"<p>{len(expected)} submissions; median" in report.read_text()  # counted attempts only
+    canvas = out.parent / "canvas.csv"
+    made = subprocess.run([*cli, "export", str(book), ASSIGNMENT, "--format", "canvas", "--canvas-id", "77",
+                           "--out", str(canvas)], env=environment, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr[-2000:]
+    header, points, *students = list(csv.reader(io.StringIO(canvas.read_text())))
+    assert header[:2] == ["Student", "ID"] and header[-1] == f"{ASSIGNMENT} (77)" and "Points Possible" in points[0]
+    assert {row[1]: float(row[-1]) for row in students} == {user: total for user, (total, _, _) in expected.items()}
 
 
 GRADESCOPE_DUE = "2026-12-01T23:59Z"
