@@ -110,9 +110,17 @@ def seal_namespaces(workdir: str | None) -> str | None:
         libc.mount(None, point.encode(), None, flags, None)  # best effort; the root is checked below
     if not os.statvfs("/").f_flag & os.ST_RDONLY:
         raise OSError("the root filesystem stayed writable")
+    # The interpreter and this package may live under a place about to be covered (a clone in /tmp):
+    # keep a detached copy of each such tree (read-only, as remounted above) and put it back on top.
+    kept = [(path, _detached_tree(libc, path)) for path in _needed_under(fresh)]
     for place, size in fresh.items():
         check(libc.mount(b"tmpfs", place.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV,
                          f"size={size}m,mode=0755".encode()), f"a private {place}")
+    for path, tree in kept:
+        os.makedirs(path, 0o755, exist_ok=True)
+        check(libc.syscall(_SYS_MOVE_MOUNT, tree, b"", _AT_FDCWD, path.encode(), _MOVE_MOUNT_F_EMPTY_PATH),
+              f"{path} back in place")
+        os.close(tree)
     # Submissions graded at the same time run as uids of their own: what /proc says of another's processes
     # (names, CPU time, memory) would be a channel between them. This /proc shows a uid its own alone.
     check(libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"hidepid=2"),
@@ -126,6 +134,34 @@ def seal_namespaces(workdir: str | None) -> str | None:
     private = os.path.join("/tmp", os.path.basename(workdir))
     os.mkdir(private, 0o700)
     return private
+
+
+# open_tree(2) and move_mount(2) (Linux 5.2), x86-64 numbers.
+_SYS_OPEN_TREE, _SYS_MOVE_MOUNT = 428, 429
+_AT_FDCWD, _AT_RECURSIVE, _OPEN_TREE_CLONE, _MOVE_MOUNT_F_EMPTY_PATH = -100, 0x8000, 1, 0x4
+
+
+def _needed_under(places) -> list[str]:
+    """The folders the submission's process needs (the interpreter, its
+    packages, this package) that lie inside one of ``places``, outermost only."""
+    import sys
+
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    needed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, package, *sys.path)
+              if p and os.path.isdir(p)}
+    inside = sorted(p for p in needed if any(p.startswith(place + "/") for place in places))
+    return [p for p in inside if not any(p != q and p.startswith(q + "/") for q in inside)]
+
+
+def _detached_tree(libc, path: str) -> int:
+    """A file descriptor holding a detached copy of the mounts at ``path``."""
+    import ctypes
+
+    tree = libc.syscall(_SYS_OPEN_TREE, _AT_FDCWD, path.encode(), _OPEN_TREE_CLONE | _AT_RECURSIVE | os.O_CLOEXEC)
+    if tree < 0:
+        number = ctypes.get_errno()
+        raise OSError(number, f"keeping {path}: {os.strerror(number)}")
+    return tree
 
 
 def _mounts() -> list[tuple[str, set[str], str]]:
