@@ -3,6 +3,7 @@ factory for notebooks made from the reference with changes."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -19,8 +20,25 @@ FAST_LIMITS = Limits(cell_timeout=1.0, call_timeout=1.0, total_timeout=60.0)
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes a minute or more (real Jupyter kernels, fresh virtual "
-                                       "environments, batches of hundreds); deselect with -m 'not slow'")
+    config.addinivalue_line("markers", "slow: the hostile corpus and kill tests, real Jupyter kernels and "
+                                       "otter runs, fresh virtual environments, batches of hundreds; "
+                                       "deselect with -m 'not slow' for the core suite")
+
+
+def pytest_xdist_auto_num_workers(config):
+    """One test process more than cores (``-n auto``): many tests spend their
+    time waiting for a limit, a kernel or a browser, not computing."""
+    return (os.cpu_count() or 1) + 1
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/hostile is slow; slow tests are handed out
+    first, so that the longest ones do not start last and leave one test
+    process working alone at the end."""
+    for item in items:
+        if "hostile" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ reference-filled student notebook and on three mistake notebooks, and get
 the per-question scores `grade_notebook` gives the same files.
 
 Needs the otter extra (`pip install -e '.[test,otter]'`); skipped without it.
-The otter runs go two at a time (each starts a Jupyter kernel)."""
+An assignment's otter runs go two at a time (each starts a Jupyter kernel)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ from autograder.notebook.build import reference_sources, replace_functions
 from autograder.scoring.submission import grade_notebook
 
 OTTER = Path(sys.executable).with_name("otter")
-pytestmark = pytest.mark.skipif(not OTTER.exists(), reason="otter-grader is not installed: "
-                                                            "pip install -e '.[test,otter]' to run the otter export test")
+pytestmark = [pytest.mark.skipif(not OTTER.exists(), reason="otter-grader is not installed: "
+                                                             "pip install -e '.[test,otter]' to run the otter export test"),
+              pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 MISTAKES_PER_ASSIGNMENT = 3
 # In otter's model the tests run inside the student's kernel: a cell there can replace our test function.
@@ -60,50 +61,49 @@ def otter_scores(zip_path: Path, notebook: Path) -> dict[str, float]:
     return {test["name"]: float(test["score"]) for test in tests if "score" in test}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Per assignment: {notebook label: (otter's scores, path)}, all otter runs done up front."""
-    work = tmp_path_factory.mktemp("otter")
+_GRADED: dict[str, dict] = {}
 
-    def assign(name: str):
-        spec = load_assignment(name, ROOT)
-        folder = work / name
-        master = export_otter(spec, ROOT, folder)
-        done = otter("assign", "--no-run-tests", master.name, "dist", cwd=folder)
-        assert done.returncode == 0, done.stdout + done.stderr
-        student = nbformat.read(folder / "dist" / "student" / f"{name}.ipynb", as_version=4)
-        filled = replace_functions(student, reference_sources(spec))
-        notebooks = {"reference": filled}
-        for number, mistake in enumerate(chosen_mistakes(spec)):
-            notebooks[f"mistake {number}: {mistake.name}"] = replace_functions(filled, {mistake.function:
-                                                                                        mistake.source})
-        if name == "logistic_regression":
-            cheat = nbformat.from_dict(student)
-            cheat.cells.insert(1, new_code_cell(CHEAT))
-            notebooks["cheat"] = cheat
-        [zip_path] = (folder / "dist" / "autograder").glob("*.zip")
-        jobs = []
-        for number, (label, notebook) in enumerate(notebooks.items()):
-            path = folder / f"submission{number}" / f"{name}.ipynb"
-            path.parent.mkdir()
-            nbformat.write(notebook, path)
-            jobs.append((name, label, zip_path, path))
-        return jobs
 
+def graded(name: str, tmp_path_factory) -> dict[str, tuple[dict[str, float], Path]]:
+    """For one assignment: {notebook label: (otter's scores, path)}. Each
+    assignment is its own piece of work, so test processes share them out;
+    a process that needs an assignment twice runs otter on it once."""
+    if name not in _GRADED:
+        _GRADED[name] = _otter_runs(name, tmp_path_factory.mktemp(f"otter-{name}"))
+    return _GRADED[name]
+
+
+def _otter_runs(name: str, folder: Path) -> dict[str, tuple[dict[str, float], Path]]:
+    spec = load_assignment(name, ROOT)
+    master = export_otter(spec, ROOT, folder)
+    done = otter("assign", "--no-run-tests", master.name, "dist", cwd=folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    student = nbformat.read(folder / "dist" / "student" / f"{name}.ipynb", as_version=4)
+    filled = replace_functions(student, reference_sources(spec))
+    notebooks = {"reference": filled}
+    for number, mistake in enumerate(chosen_mistakes(spec)):
+        notebooks[f"mistake {number}: {mistake.name}"] = replace_functions(filled, {mistake.function:
+                                                                                    mistake.source})
+    if name == "logistic_regression":
+        cheat = nbformat.from_dict(student)
+        cheat.cells.insert(1, new_code_cell(CHEAT))
+        notebooks["cheat"] = cheat
+    [zip_path] = (folder / "dist" / "autograder").glob("*.zip")
+    paths = {}
+    for number, (label, notebook) in enumerate(notebooks.items()):
+        paths[label] = folder / f"submission{number}" / f"{name}.ipynb"
+        paths[label].parent.mkdir()
+        nbformat.write(notebook, paths[label])
     with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [job for batch in pool.map(assign, assignment_names(ROOT)) for job in batch]
-        scores = list(pool.map(lambda job: otter_scores(job[2], job[3]), jobs))
-    results: dict[str, dict] = {}
-    for (name, label, _, path), score in zip(jobs, scores):
-        results.setdefault(name, {})[label] = (score, path)
-    return results
+        scores = list(pool.map(lambda path: otter_scores(zip_path, path), paths.values()))
+    return {label: (score, path) for (label, path), score in zip(paths.items(), scores)}
 
 
 @pytest.mark.parametrize("name", assignment_names(ROOT))
-def test_otter_gives_our_per_question_scores(name, graded, engine):
+def test_otter_gives_our_per_question_scores(name, tmp_path_factory, engine):
     spec = load_assignment(name, ROOT)
     questions = [q.name for q in spec.questions]
-    runs = {label: run for label, run in graded[name].items() if label != "cheat"}
+    runs = {label: run for label, run in graded(name, tmp_path_factory).items() if label != "cheat"}
     assert len(runs) == 1 + MISTAKES_PER_ASSIGNMENT
     for label, (otter_score, path) in runs.items():
         ours = grade_notebook(spec, path, engine)
@@ -116,11 +116,11 @@ def test_otter_gives_our_per_question_scores(name, graded, engine):
             assert sum(otter_score.values()) < spec.points, label
 
 
-def test_a_cell_can_cheat_otter_but_not_our_sandbox(graded, engine):
+def test_a_cell_can_cheat_otter_but_not_our_sandbox(tmp_path_factory, engine):
     """The difference the README names: in otter's in-kernel model, student
     code replaces the test function and an untouched notebook gets full
     marks; our sandbox judges values in the grader and gives it zero."""
     spec = load_assignment("logistic_regression", ROOT)
-    otter_score, path = graded["logistic_regression"]["cheat"]
+    otter_score, path = graded("logistic_regression", tmp_path_factory)["cheat"]
     assert sum(otter_score.values()) == spec.points
     assert grade_notebook(spec, path, engine).total == 0

@@ -25,10 +25,6 @@ SLOT = 7  # the engine claims a sandbox uid of its own, starting its search here
 LIMITS = SUITE_LIMITS
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "batch: grades hundreds of submissions or runs the CLI; slower, always run")
-
-
 def limits_for(overrides: dict) -> Limits:
     return replace(LIMITS, **overrides)
 

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder.course import notebook_path
@@ -24,7 +23,6 @@ from autograder.scoring.submission import grade_notebook
 from .conftest import LIMITS, ROOT, alive, leftovers, processes, write_notebook
 from .corpus import ASSIGNMENT, CASES, Context, check_expectation, probes
 
-pytestmark = pytest.mark.batch
 
 BATCH_SIZE = 200
 HOSTILE_EVERY = 10

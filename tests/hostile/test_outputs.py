@@ -25,7 +25,6 @@ from autograder.outputs.safe import is_safe_label, source_id
 from .conftest import ROOT
 from .corpus import ASSIGNMENT
 
-pytestmark = pytest.mark.batch
 BROKEN = "{not a notebook"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
