@@ -106,26 +106,18 @@ class Program:
             self.free_names  # a text that is not an expression fails here, when the tests are loaded
 
     @property
-    def free_names(self) -> set[str]:
+    def free_names(self) -> frozenset[str]:
         """Names the text uses that it does not bind itself (inputs and contract functions)."""
         return self._unbound_names - set(HELPERS)
 
     @property
-    def helpers(self) -> set[str]:
+    def helpers(self) -> frozenset[str]:
         """The names of ``HELPERS`` the text uses."""
         return self._unbound_names & set(HELPERS)
 
     @property
-    def _unbound_names(self) -> set[str]:
-        try:
-            tree = ast.parse(self.text, mode="eval")
-        except SyntaxError as error:
-            raise ValueError(f"Program {self.text!r} is not a Python expression ({error.msg}); "
-                             "give fn= to run something else") from None
-        loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.Lambda) for a in n.args.args}
-        return loaded - bound - set(dir(builtins))
+    def _unbound_names(self) -> frozenset[str]:
+        return _unbound_names(self.text)
 
     def bound(self, names: Sequence[str]) -> "Program":
         """This Program with its inputs named ``names`` (a text Program's inputs come by position)."""
@@ -148,6 +140,21 @@ def logistic(z):
 # What a Program's text may name besides its inputs, contract functions and Python's builtins: the
 # standard functions a course's formulas use that are not contract functions of every assignment.
 HELPERS = {"np": np, "logistic": logistic}
+
+
+@functools.lru_cache(maxsize=None)
+def _unbound_names(text: str) -> frozenset[str]:
+    """Names a Program's ``text`` uses without binding them (builtins aside).
+    ValueError if the text is not a Python expression."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as error:
+        raise ValueError(f"Program {text!r} is not a Python expression ({error.msg}); "
+                         "give fn= to run something else") from None
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.Lambda) for a in n.args.args}
+    return frozenset(loaded - bound - set(dir(builtins)))
 
 
 @functools.lru_cache(maxsize=None)

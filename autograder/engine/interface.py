@@ -84,6 +84,7 @@ class Engine(Protocol):
 
     isolation: Isolation  # what this engine seals, and the warning to print when it is not a sandbox
     run_all_cells: bool  # run every cell, even those no graded function depends on
+    batch_calls: bool  # send the first calls of a submission's cases in one round trip (scoring.prefetch)
 
     def open(self, limits: Limits) -> Run:
         """A fresh notebook process for one submission. EngineError if the engine cannot give one."""

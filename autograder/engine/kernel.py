@@ -67,6 +67,7 @@ class KernelEngine:
 
     isolation = Isolation("kernel", KERNEL_WARNING)
     run_all_cells = False
+    batch_calls = True
 
     def open(self, limits: Limits) -> "KernelRun":
         """A kernel for one submission, set up. EngineError if it does not start."""

@@ -55,6 +55,7 @@ class BaseRun(ABC):
     # themselves is trusted from then on.
     tampered: bool
     template: Requester
+    broken_batches = 0  # batches of calls that lost or dropped the process answering them
 
     @abstractmethod
     def _worker(self) -> Channel:
@@ -107,6 +108,23 @@ class BaseRun(ABC):
         """Several calls in one round trip (a numerical derivative's evaluations)."""
         return self._calls(requests, keep_args=False)
 
+    def call_in_order(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
+        """Several calls in one round trip, answered as each would have been
+        on its own, one after the other: all answers when nothing went wrong
+        but the functions themselves (a value, an exception); when a call hit
+        a time limit, the answers up to the first failed call only (from there
+        on the grader refuses what is stuck); none when the batch lost its
+        process or the process was found changed (the calls before would have
+        had their answers)."""
+        stuck, broken, tampered = len(self.stuck), self.broken_batches, self.tampered
+        results = self._calls(requests, keep_args=False)
+        if self.broken_batches != broken or self.tampered != tampered:
+            return []
+        if len(self.stuck) != stuck or self.remaining() <= 0:
+            failed = next((k for k, result in enumerate(results) if not result.ok), len(results) - 1)
+            return results[:failed + 1]
+        return results
+
     def call_twice(self, name: str, args: tuple) -> tuple[CallResult, CallResult]:
         """``name`` called on ``args``, then again on the very same argument
         objects in the student's process, both keeping their arguments: what
@@ -141,6 +159,7 @@ class BaseRun(ABC):
         except ProcessLost as lost:
             self.tampered = self.tampered or worker.tampered
             self._drop_worker()
+            self.broken_batches += 1
             names = {name for name, _ in requests}
             if str(lost) == "timeout" and len(names) == 1 and timeout >= self.limits.call_timeout:
                 self.stuck.setdefault(names.pop(), "in an earlier test")  # it ignored the interrupt: it hangs
@@ -149,10 +168,12 @@ class BaseRun(ABC):
         replies = header.get("replies")
         if not isinstance(replies, list) or len(replies) != len(requests):
             self._drop_worker()  # a worker that breaks the protocol is not asked again
+            self.broken_batches += 1
             return [said("unreadable", name=name) for name, _ in requests]
         read = [read_reply(name, reply, reply_blobs) for (name, _), reply in zip(requests, replies)]
         if any(unreadable for _, unreadable in read):
             self._drop_worker()  # it may have more to send than it was asked: the next call gets a fresh one
+            self.broken_batches += 1
         for result, _ in read:
             result.tampered = self.tampered
         return [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply, result))

@@ -9,6 +9,7 @@ function, lambda or comprehension in it reads it as a global.
 from __future__ import annotations
 
 import ast
+import functools
 import symtable
 from dataclasses import dataclass, field
 
@@ -36,7 +37,11 @@ class Binding:
     path: tuple[str, ...] = ()  # an import's dotted path: ("numpy",), ("numpy", "exp")
 
 
+@functools.lru_cache(maxsize=512)
 def read_cell(index: int, source: str) -> Cell:
+    """What cell ``index`` binds and reads; a Cell without a tree when the
+    source does not parse. Cached (a class's notebooks share most cells):
+    the Cell returned is shared and must not be changed."""
     try:
         tree = parse(source)
         table = symbol_table(source, f"<cell {index}>")

@@ -10,6 +10,7 @@ before running it: the stand-in runs plain Python only.
 from __future__ import annotations
 
 import ast
+import functools
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -20,7 +21,11 @@ _manager = TransformerManager()
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
 
 
+@functools.lru_cache(maxsize=4096)
 def to_python(source: str) -> str:
+    """``source`` as IPython would run it (magics and shell escapes become
+    calls); unchanged when IPython cannot transform it. Cached: a class's
+    notebooks share most of their cells."""
     try:
         python = _manager.transform_cell(source)
     except Exception:  # leave it to the compiler to report the syntax error with a line number

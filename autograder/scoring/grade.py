@@ -7,17 +7,20 @@ from typing import Callable
 
 from autograder.checks.kinds import CaseContext, Outcome
 from autograder.engine.calls import Caller, CallFailed, ReferenceCaller
+from autograder.scoring.prefetch import serve_first_calls
 from autograder.scoring.results import CaseResult
 from autograder.spec import Assignment
 
 
 def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool = True,
                 only: str | None = None, source_of: Callable[[str], str | None] = lambda name: None,
-                tampered: tuple[int, ...] = ()) -> list[CaseResult]:
-    """Every case of every question (or of ``only``), scored all-or-nothing."""
+                tampered: tuple[int, ...] = (), batch: bool = False) -> list[CaseResult]:
+    """Every case of every question (or of ``only``), scored all-or-nothing.
+    With ``batch`` (``student`` must have ``call_in_order``), the first call of
+    every case goes out in one round trip first (``prefetch``)."""
     reference = ReferenceCaller(assignment.reference) if assignment.reference else None
     questions = [assignment.question(only)] if only else assignment.questions
-    results = []
+    planned = []
     for question in questions:
         for case in question.cases:
             if case.hidden and not include_hidden:
@@ -27,10 +30,17 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                                   reveal=not case.hidden, source_of=source_of,
                                   cache=assignment.expected_cache, case_key=(question.name, case.name),
                                   tampered=tampered, question=question.name, returns=assignment.returns)
-            outcome = run_case(case.check, context)
-            results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
-                                      case.points, outcome.message, case.hidden,
-                                      None if case.hidden else outcome.derivative))
+            planned.append((question, case, context))
+    if batch:
+        callers = serve_first_calls(student, [(case.check, context) for _, case, context in planned])
+        planned = [(question, case, dataclasses.replace(context, student=caller))
+                   for (question, case, context), caller in zip(planned, callers)]
+    results = []
+    for question, case, context in planned:
+        outcome = run_case(case.check, context)
+        results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
+                                  case.points, outcome.message, case.hidden,
+                                  None if case.hidden else outcome.derivative))
     return results
 
 

@@ -71,7 +71,7 @@ def grade_notebook(assignment: Assignment, path: Path, engine: Engine, *, includ
         if tampered:
             result.notes.append(say("cells_touch_grader", cells=", ".join(map(str, tampered))))
         result.cases = public_then_hidden(assignment, run, include_hidden=include_hidden, only=only,
-                                          source_of=source_of, tampered=tampered)
+                                          source_of=source_of, tampered=tampered, batch=engine.batch_calls)
         for name, where in run.stuck.items():
             if name in assignment.contract:
                 failed = sum(1 for case in result.cases if case.question == name and not case.passed)

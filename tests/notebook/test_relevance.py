@@ -1,7 +1,8 @@
 """Leaving out cells nothing graded depends on: the rules on small notebooks,
 and the proof on every corpus the tests have (reference-filled notebooks and
 every known mistake, the demo's samples, the hostile corpus) that per-question
-scores are the same with and without leaving cells out."""
+scores are the same graded the fast way (cells left out, and the first calls
+of all cases in one round trip, ``scoring.prefetch``) and the plain way."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from autograder.course import assignment_names, load_assignment, notebook_path
 from autograder.demo import write_samples
 from autograder.engine.session import Engine, Limits
 from autograder.notebook.build import filled_notebook, mistaken_notebook
-from autograder.notebook.read import NotebookError, read_notebook
 from autograder.notebook.relevance import unneeded_cells
 from autograder.notebook.transform import to_python
 from autograder.scoring.submission import grade_notebook
@@ -143,23 +143,17 @@ def course(name: str):
 
 
 def scores_both_ways(engine, course, path: Path, limits: Limits | None = None) -> tuple[dict, dict]:
-    """Per-question scores with cells left out, then with every cell run. A
-    notebook with nothing to leave out runs the same way twice: graded once."""
-    try:
-        submitted = read_notebook(path).cells
-    except NotebookError:
-        submitted = None
+    """Per-question scores graded the fast way (cells nothing graded depends
+    on left out, the first calls of all cases in one round trip), then the
+    plain way (every cell run, one round trip per call)."""
     questions = [q.name for q in course.questions]
     results = []
-    for run_all in (False, True):
-        engine.run_all_cells = run_all
+    for plain in (False, True):
+        engine.run_all_cells, engine.batch_calls = plain, not plain
         try:
             results.append(grade_notebook(course, path, engine, limits=limits).question_scores(questions))
         finally:
-            engine.run_all_cells = False
-        if run_all is False and submitted is not None and not unneeded_cells(
-                [(c.index, to_python(c.source)) for c in submitted], course.contract):
-            return results[0], results[0]
+            engine.run_all_cells, engine.batch_calls = False, True
     return results[0], results[1]
 
 
