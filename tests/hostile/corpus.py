@@ -932,7 +932,7 @@ CASES: list[Hostile] = [
             before_definition(LEAF, MEMORY_BOMB), Expect(reason=("memory limit",)), batch=True,
             limits={"memory_mb": 192}),
     Hostile("memory-bomb-in-function", "a function that allocates without end loses only its tests",
-            replaced(LEAF, leaf("hog = []\nwhile True:\n    hog.append(np.ones(2**22))")),
+            replaced(LEAF, leaf("hog = []\nwhile True:\n    hog.append(np.empty(2**25))  # see MEMORY_BOMB")),
             Expect(lost=(LEAF,), reason=("memory limit",)), limits={"memory_mb": 192}),
     Hostile("huge-return-value", "a 64 MB result is refused by its size before it is read",
             wrapped_leaf("np.zeros(2**23)"), Expect(lost=(LEAF,), reason=("more data than the grader accepts",))),
