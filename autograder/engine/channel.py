@@ -35,16 +35,19 @@ class ProcessLost(Exception):
     process sent."""
 
 
-def reply_limits(header: dict, blobs: Sequence[bytes] = ()) -> tuple[int, int]:
+def reply_limits(header: dict, blobs: Sequence[bytes] = (), arrays: int | None = None) -> tuple[int, int]:
     """The most a reply to ``header`` may hold: (all bytes, JSON bytes). A
-    batch of calls may send each call's arguments back once (purity checks)."""
+    batch of calls may send each call's arguments back once (purity checks).
+    ``arrays``: the array bytes of the whole reply, in place of the batch's
+    (a batch that must cost no more memory than one call)."""
     calls = header.get("calls")
     if not isinstance(calls, list):
         return CONTROL_REPLY, CONTROL_REPLY
     count = max(1, len(calls))
     head = min(REPLY_HEADER + REPLY_HEADER_PER_CALL * (count - 1), REPLY_HEADER_MAX)
-    arrays = min(REPLY_BYTES_PER_CALL * count, REPLY_BYTES) + sum(len(b) for b in blobs)
-    return head + 16 * count + arrays, head
+    if arrays is None:
+        arrays = min(REPLY_BYTES_PER_CALL * count, REPLY_BYTES)
+    return head + 16 * count + arrays + sum(len(b) for b in blobs), head
 
 
 @dataclass
@@ -56,8 +59,8 @@ class Channel:
     closed: bool = False
     tampered: bool = False  # the process said the grader's code in it was changed (integrity.TAMPERED)
 
-    def request(self, header: dict, blobs: Sequence[bytes] = (),
-                timeout: float | None = None) -> tuple[dict, list[bytes]]:
+    def request(self, header: dict, blobs: Sequence[bytes] = (), timeout: float | None = None,
+                arrays: int | None = None) -> tuple[dict, list[bytes]]:
         """Send, then wait for the reply: ``timeout`` bounds the whole exchange
         (one deadline, however slowly the reply trickles in), and the reply may
         be no larger than ``reply_limits`` allows. Whatever goes wrong with the
@@ -65,7 +68,7 @@ class Channel:
         TAMPERED verdict before the reply is recorded (``tampered``, for good)
         and the reply read after it."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        most, head = reply_limits(header, blobs)
+        most, head = reply_limits(header, blobs, arrays)
         try:
             self.sock.settimeout(timeout)
             protocol.send(self.sock, header, blobs, deadline)

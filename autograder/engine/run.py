@@ -117,7 +117,10 @@ class BaseRun(ABC):
         process or the process was found changed (the calls before would have
         had their answers)."""
         stuck, broken, tampered = len(self.stuck), self.broken_batches, self.tampered
-        results = self._calls(requests, keep_args=False)
+        # Its reply may hold no more than one call's, and take no longer: a value too large for a call on
+        # its own must not be read because it came with others (honest batches of first calls hold at most
+        # 4 MB), and a call that ignores its interrupt must cost about one call limit, not one per call.
+        results = self._calls(requests, keep_args=False, arrays=REPLY_BYTES_PER_CALL, whole=True)
         if self.broken_batches != broken or self.tampered != tampered:
             return []
         if len(self.stuck) != stuck or self.remaining() <= 0:
@@ -132,11 +135,14 @@ class BaseRun(ABC):
         first, second = self._calls([(name, args), (name, SAME_ARGS)], keep_args=True)
         return first, second
 
-    def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool) -> list[CallResult]:
+    def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool,
+               arrays: int | None = None, whole: bool = False) -> list[CallResult]:
+        """The calls in one round trip: within one call limit per call, or
+        one for the ``whole`` batch; ``arrays``: see channel.reply_limits."""
         refused = [self.refusal(name) for name, _ in requests]
         if any(refused):
             sent = [k for k, refusal in enumerate(refused) if refusal is None]
-            answers = iter(self._calls([requests[k] for k in sent], keep_args) if sent else [])
+            answers = iter(self._calls([requests[k] for k in sent], keep_args, arrays, whole) if sent else [])
             return [refusal or next(answers) for refusal in refused]
         if self.remaining() <= 0:
             return [said("out_of_total_time", name=name, total=self.limits.total_timeout) for name, _ in requests]
@@ -155,7 +161,8 @@ class BaseRun(ABC):
                                brief=say("no_worker", name=name)) for name, _ in requests]
         try:
             header, reply_blobs = worker.request({"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)},
-                                                 blobs, timeout=min(timeout * len(calls), self.remaining()) + GRACE)
+                                                 blobs, arrays=arrays, timeout=min(
+                                                     timeout * (1 if whole else len(calls)), self.remaining()) + GRACE)
         except ProcessLost as lost:
             self.tampered = self.tampered or worker.tampered
             self._drop_worker()

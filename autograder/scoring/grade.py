@@ -14,10 +14,19 @@ from autograder.spec import Assignment
 
 def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool = True,
                 only: str | None = None, source_of: Callable[[str], str | None] = lambda name: None,
-                tampered: tuple[int, ...] = (), batch: bool = False) -> list[CaseResult]:
+                tampered: tuple[int, ...] = (), batch: bool = False, graded_before: frozenset[str] = frozenset(),
+                failed_before: frozenset[str] = frozenset()) -> list[CaseResult]:
     """Every case of every question (or of ``only``), scored all-or-nothing.
+
     With ``batch`` (``student`` must have ``call_in_order``), the first call of
-    every case goes out in one round trip first (``prefetch``)."""
+    every case goes out in one round trip first (``prefetch``). A case that
+    took contract functions from the reference is run again on the student's
+    own functions (``explained``) unless each of those functions is known to
+    pass every case of its own question, here or in an earlier pass
+    (``graded_before``: questions graded there, ``failed_before``: those that
+    failed): such a function composes as the reference's does, and the run
+    again would tell nothing. The scores never depend on it.
+    """
     reference = ReferenceCaller(assignment.reference) if assignment.reference else None
     questions = [assignment.question(only)] if only else assignment.questions
     planned = []
@@ -35,9 +44,14 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
         callers = serve_first_calls(student, [(case.check, context) for _, case, context in planned])
         planned = [(question, case, dataclasses.replace(context, student=caller))
                    for (question, case, context), caller in zip(planned, callers)]
+    outcomes = [_run_check(case.check, context) for _, case, context in planned]
+    failed = set(failed_before) | {question.name for (question, _, _), outcome in zip(planned, outcomes)
+                                   if not outcome.passed}
+    unknown = set(assignment.contract) - graded_before - {question.name for question, _, _ in planned}
     results = []
-    for question, case, context in planned:
-        outcome = run_case(case.check, context)
+    for (question, case, context), outcome in zip(planned, outcomes):
+        if context.borrowed & (failed | unknown):
+            outcome = explained(case.check, context, outcome)
         results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                   case.points, outcome.message, case.hidden,
                                   None if case.hidden else outcome.derivative))
@@ -48,7 +62,13 @@ def run_case(check, context: CaseContext) -> Outcome:
     """Run one check. Where it took other contract functions from the
     reference, it runs again on the student's own functions alone, and the
     difference becomes feedback that costs nothing."""
-    outcome = _run_check(check, context)
+    return explained(check, context, _run_check(check, context))
+
+
+def explained(check, context: CaseContext, outcome: Outcome) -> Outcome:
+    """``outcome`` of a check that took contract functions from the
+    reference, with what the check says on the student's own functions
+    alone (run again) as a note: the score stays ``outcome``'s."""
     borrowed = sorted(context.borrowed)
     if not borrowed:
         return outcome

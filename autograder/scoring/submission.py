@@ -97,7 +97,10 @@ def public_then_hidden(assignment: Assignment, run, *, include_hidden: bool, onl
         return public
     hidden_only = dataclasses.replace(assignment, questions=[
         dataclasses.replace(q, cases=tuple(case for case in q.cases if case.hidden)) for q in assignment.questions])
-    hidden = iter(grade_cases(hidden_only, run, include_hidden=True, only=only, **options))
+    graded = frozenset(case.question for case in public)
+    failed = frozenset(case.question for case in public if not case.passed)
+    hidden = iter(grade_cases(hidden_only, run, include_hidden=True, only=only, graded_before=graded,
+                              failed_before=failed, **options))
     public_results = iter(public)
     questions = [assignment.question(only)] if only else assignment.questions
     return [next(hidden) if case.hidden else next(public_results) for q in questions for case in q.cases]

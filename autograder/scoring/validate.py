@@ -77,7 +77,12 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
     return verdicts
 
 
-def validate_in_process(assignment: Assignment, call_timeout: float = 2.0) -> list[Verdict]:
+# A call limit for validating in process: 20 times the slowest honest case (jacobians' lecture script,
+# 0.24 s), so that a busy machine does not make an honest call look like a hang.
+IN_PROCESS_CALL_LIMIT = 5.0
+
+
+def validate_in_process(assignment: Assignment, call_timeout: float = IN_PROCESS_CALL_LIMIT) -> list[Verdict]:
     """What ``validate_assignment`` proves of the reference and the mistakes,
     with the functions called in this process instead of a sandboxed notebook
     (for tests where the sandbox is not what is tested): the reference earns
@@ -111,7 +116,8 @@ def validate_in_process(assignment: Assignment, call_timeout: float = 2.0) -> li
     return verdicts
 
 
-def grade_sources(assignment: Assignment, sources: dict[str, str], call_timeout: float = 2.0) -> SubmissionResult:
+def grade_sources(assignment: Assignment, sources: dict[str, str],
+                  call_timeout: float = IN_PROCESS_CALL_LIMIT) -> SubmissionResult:
     """Grade the functions defined by ``sources`` (name -> source, run in one
     namespace after ``import numpy as np``, as cells of a notebook) in this
     process. A source that does not compile defines nothing, as its cell would."""
