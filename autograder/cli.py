@@ -181,27 +181,27 @@ def assign(assignment: str) -> None:
 
 @main.command()
 @click.argument("assignments", nargs=-1)
-def validate(assignments: tuple[str, ...]) -> None:
+@click.option("-j", "--jobs", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Notebooks graded in parallel, each in its own sandbox.")
+def validate(assignments: tuple[str, ...], jobs: int) -> None:
     """Prove assignments gradable (all of them if none is named)."""
     from autograder.course import assignment_names
-    from autograder.engine.session import Engine
     from autograder.scoring.validate import validate_assignment
     from rich.table import Table
 
     root = _root()
     names = list(assignments) or assignment_names(root)
     failed = 0
-    with Engine() as engine:
-        for name in names:
-            verdicts = validate_assignment(_load(name), engine, root)
-            table = Table(title=rich_text(f"validate {name}"))
-            for column in ("", "check", "detail"):
-                table.add_column(column)
-            for verdict in verdicts:
-                table.add_row("[green]ok[/green]" if verdict.ok else "[red]FAIL[/red]", rich_text(verdict.what),
-                              rich_text(verdict.detail))
-                failed += not verdict.ok
-            console.print(table)
+    for name in names:
+        verdicts = validate_assignment(_load(name), root, jobs=jobs)
+        table = Table(title=rich_text(f"validate {name}"))
+        for column in ("", "check", "detail"):
+            table.add_column(column)
+        for verdict in verdicts:
+            table.add_row("[green]ok[/green]" if verdict.ok else "[red]FAIL[/red]", rich_text(verdict.what),
+                          rich_text(verdict.detail))
+            failed += not verdict.ok
+        console.print(table)
     if failed:
         console.print(f"[red]{failed} validation check(s) failed.[/red]")
         sys.exit(1)

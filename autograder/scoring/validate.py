@@ -22,6 +22,7 @@ from autograder.scoring.grade import grade_cases
 from autograder.engine.session import Engine
 from autograder.engine.inprocess import InProcessCaller
 from autograder.notebook.build import filled_notebook, mistaken_notebook, reference_sources
+from autograder.scoring.batch import grade_batch
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.isolation import questions_that_may_lose
 from autograder.scoring.submission import grade_notebook
@@ -38,22 +39,33 @@ class Verdict:
     detail: str
 
 
-def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> list[Verdict]:
+def validate_assignment(assignment: Assignment, root: Path, *, engine: Engine | None = None,
+                        jobs: int = 2) -> list[Verdict]:
+    """The verdicts of the module's docstring, each notebook graded in the
+    sandbox: with ``engine``, one after the other; otherwise ``jobs`` at a
+    time, each in its own engine (``grade_batch``)."""
     student = notebook_path(assignment.name, root)
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="validate-") as folder:
-        def grade(notebook: nbformat.NotebookNode, stem: str):
-            path = Path(folder) / f"{stem}.ipynb"
-            nbformat.write(notebook, path)
-            return grade_notebook(assignment, path, engine)
+        notebooks = {"reference": filled_notebook(assignment, student),
+                     "untouched": nbformat.read(student, as_version=4)}
+        notebooks |= {f"mistake-{number}": mistaken_notebook(assignment, student, mistake)
+                      for number, mistake in enumerate(assignment.mistakes, start=1) if not mistake.drift()}
+        paths = []
+        for stem, notebook in notebooks.items():
+            paths.append(Path(folder) / f"{stem}.ipynb")
+            nbformat.write(notebook, paths[-1])
+        graded = ([grade_notebook(assignment, path, engine) for path in paths] if engine is not None else
+                  grade_batch(assignment, paths, None, jobs=jobs))
+        results = dict(zip(notebooks, graded))
 
-        filled = grade(filled_notebook(assignment, student), "reference")
+        filled = results["reference"]
         failing = [f"{c.question}: {c.name}: {c.message.splitlines()[0] if c.message else ''}"
                    for c in filled.cases if not c.passed]
         verdicts.append(Verdict("reference-filled notebook scores 100%", filled.total == filled.possible > 0,
                                 f"{filled.total:g}/{filled.possible:g}" + ("; " + "; ".join(failing[:3]) if failing else "")))
 
-        untouched = grade(nbformat.read(student, as_version=4), "untouched")
+        untouched = results["untouched"]
         verdicts.append(Verdict("untouched student notebook scores 0", untouched.total == 0 and untouched.error is None,
                                 f"{untouched.total:g}/{untouched.possible:g}" + (f"; {untouched.error}" if untouched.error else "")))
 
@@ -64,7 +76,7 @@ def validate_assignment(assignment: Assignment, engine: Engine, root: Path) -> l
             if drift := mistake.drift():
                 verdicts.append(Verdict(f"mistake '{mistake.name}' is an edit of the reference", False, drift))
                 continue
-            result = grade(mistaken_notebook(assignment, student, mistake), f"mistake-{number}")
+            result = results[f"mistake-{number}"]
             caught |= {(c.question, c.name) for c in result.cases if not c.passed}
             verdicts.append(mistake_verdict(assignment, mistake, result))
         free = points_for_nothing(assignment)
