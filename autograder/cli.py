@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -35,15 +36,21 @@ def main() -> None:
 @click.option("--run-all-cells", is_flag=True, help="Run every cell, also those nothing graded depends on.")
 def check(notebook: Path, question: str | None, assignment: str | None, kernel: bool, run_all_cells: bool) -> None:
     """Run the public tests on a notebook, as a student would; exit 1 if a check fails."""
-    from autograder.engine.kernel import KernelEngine
-    from autograder.engine.session import Engine
-    from autograder.outputs.feedback import print_case_results
-    from autograder.scoring.submission import grade_notebook
+    if kernel:
+        from autograder.engine.kernel import KernelEngine
+        engine: Any = KernelEngine()
+    else:
+        from autograder.engine.session import Engine
+        engine = Engine()
+        engine.start()  # the sandbox starts while this process reads the notebook and its tests
+    with engine:
+        from autograder.outputs.feedback import print_case_results
+        from autograder.scoring.submission import grade_notebook
 
-    spec = _public_spec(notebook, assignment)
-    if question and question not in [q.name for q in spec.questions]:
-        raise click.UsageError(f"no question {question!r}; questions: {', '.join(q.name for q in spec.questions)}")
-    with (KernelEngine() if kernel else Engine()) as engine:
+        spec = _public_spec(notebook, assignment)
+        if question and question not in [q.name for q in spec.questions]:
+            raise click.UsageError(f"no question {question!r}; questions: "
+                                   f"{', '.join(q.name for q in spec.questions)}")
         engine.run_all_cells = run_all_cells
         result = grade_notebook(spec, notebook, engine, include_hidden=False, only=question)
     _print_notes(result)

@@ -43,15 +43,35 @@ class Engine:
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._groups: list[cgroups.Group] = []  # control groups of submissions not yet removed
+        self._command: list[str] = []
+        self._greeted = False  # the zygote said it is ready
+
+    def start(self) -> None:
+        """Start the sandbox and return at once; the first ``open`` waits until
+        it is ready. A command that grades one notebook starts it first and
+        reads the notebook and its tests meanwhile."""
+        if self._process is None:
+            self._launch()
 
     def _start(self) -> None:
+        self._launch()
+        self._greet()
+
+    def _launch(self) -> None:
         ours, theirs = socket.socketpair()
-        command = zygote_command(self.isolation, theirs.fileno())
-        self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=zygote_environment(),
+        self._command = zygote_command(self.isolation, theirs.fileno())
+        self._process = subprocess.Popen(self._command, pass_fds=[theirs.fileno()], env=zygote_environment(),
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self._sock = ours
+        self._greeted = False
+
+    def _greet(self) -> None:
+        """Wait for the zygote's "ready". EngineError if it does not come."""
+        ours, command = self._sock, self._command
+        if ours is None:
+            raise EngineError("the sandbox did not start")
         ours.settimeout(60)
         try:
             header, _ = protocol.receive(ours, time.monotonic() + 60)
@@ -63,6 +83,7 @@ class Engine:
             said = header.get("error")  # the zygote's own words, before any student code ran
             raise EngineError("the sandbox did not start: " + (said[:300] if isinstance(said, str) and said
                                                                 else "it sent an unexpected greeting"))
+        self._greeted = True
 
     def open(self, limits: Limits) -> "Run":
         """A fresh process for one submission, as a uid that a cleanup has
@@ -73,7 +94,10 @@ class Engine:
             self._released, self._proven = False, False
         for _ in range(3):
             if self._process is None or self._process.poll() is not None:
+                self._stop()
                 self._start()
+            elif not self._greeted:  # started early (start()): ready by now, or soon
+                self._greet()
             try:
                 if not self._proven:
                     self.cleanup()
