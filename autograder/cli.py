@@ -41,7 +41,7 @@ def check(notebook: Path, question: str | None, assignment: str | None, kernel: 
         engine: Any = KernelEngine()
     else:
         from autograder.engine.session import Engine
-        engine = Engine()
+        engine = Engine(warm_up=False)  # one notebook: nothing to share across submissions
         engine.start()  # the sandbox starts while this process reads the notebook and its tests
     with engine:
         from autograder.outputs.feedback import print_case_results

@@ -218,20 +218,22 @@ def _address_space() -> int:
     return 0
 
 
-def serve_zygote(sock: socket.socket) -> None:
-    """Fork one template per submission; kill everything a submission left."""
+def serve_zygote(sock: socket.socket, warm_up: bool = True) -> None:
+    """Fork one template per submission; kill everything a submission left.
+    ``warm_up``: draw a first figure and import common modules here, once for
+    every submission (for a batch; a command that grades one notebook skips it)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pre-warm: every fork shares these imports and caches
 
-    _draw_once(plt)
-
-    for name in PREWARM:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    if warm_up:
+        _draw_once(plt)
+        for name in PREWARM:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
 
     import ctypes
 
@@ -300,7 +302,7 @@ def _draw_once(plt) -> None:
 def main() -> None:
     fd = int(sys.argv[1])
     sock = socket.socket(fileno=fd)
-    serve_zygote(sock)
+    serve_zygote(sock, warm_up=sys.argv[2:3] != ["cold"])
 
 
 if __name__ == "__main__":

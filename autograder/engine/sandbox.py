@@ -149,8 +149,9 @@ def claim_student_uid(slot: int) -> UidClaim | None:
     raise RuntimeError(f"all {UID_RANGE} sandbox uids from {FIRST_UID} are in use")
 
 
-def zygote_command(isolation: Isolation, fd: int) -> list[str]:
-    run = [sys.executable, "-I", "-S", "-c", _BOOT, str(PACKAGE_ROOT.parent), str(fd)]
+def zygote_command(isolation: Isolation, fd: int, warm_up: bool = True) -> list[str]:
+    run = [sys.executable, "-I", "-S", "-c", _BOOT, str(PACKAGE_ROOT.parent), str(fd),
+           "warm" if warm_up else "cold"]
     if isolation.kind == "bwrap":
         return ["bwrap", *_bwrap_args(), *run]
     return run

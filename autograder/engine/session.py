@@ -26,11 +26,14 @@ class Engine:
     """One sandboxed zygote, pre-warmed, forking a fresh process per submission.
     Engines are independent: a pool runs one per worker slot."""
 
-    def __init__(self, slot: int = 0, isolation: str | Isolation = "auto"):
+    def __init__(self, slot: int = 0, isolation: str | Isolation = "auto", warm_up: bool = True):
         """``slot``: this engine's place in a pool (it picks the sandbox uid);
         ``isolation``: "auto", a mode of ``sandbox.choose_isolation``, or an
-        Isolation already chosen. Nothing starts until ``open``."""
+        Isolation already chosen; ``warm_up``: load once what every
+        submission's process shares (for many notebooks; False for one).
+        Nothing starts until ``start`` or ``open``."""
         self.slot = slot
+        self.warm_up = warm_up
         self.run_all_cells = False  # run every cell, not only those graded functions depend on
         self.batch_calls = True  # the first calls of a submission's cases in one round trip (scoring.prefetch)
         self.isolation = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
@@ -59,7 +62,7 @@ class Engine:
 
     def _launch(self) -> None:
         ours, theirs = socket.socketpair()
-        self._command = zygote_command(self.isolation, theirs.fileno())
+        self._command = zygote_command(self.isolation, theirs.fileno(), self.warm_up)
         self._process = subprocess.Popen(self._command, pass_fds=[theirs.fileno()], env=zygote_environment(),
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, start_new_session=True)
