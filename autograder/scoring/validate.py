@@ -19,13 +19,11 @@ import numpy as np
 from autograder.course import notebook_path
 from autograder.engine.calls import CallResult, ReferenceCaller
 from autograder.scoring.grade import grade_cases
-from autograder.engine.session import Engine
 from autograder.engine.inprocess import InProcessCaller
 from autograder.notebook.build import filled_notebook, mistaken_notebook, reference_sources
 from autograder.scoring.batch import grade_batch
 from autograder.scoring.results import SubmissionResult
 from autograder.scoring.isolation import questions_that_may_lose
-from autograder.scoring.submission import grade_notebook
 from autograder.spec import Assignment
 from autograder.tree import tree_map
 
@@ -39,25 +37,23 @@ class Verdict:
     detail: str
 
 
-def validate_assignment(assignment: Assignment, root: Path, *, engine: Engine | None = None,
-                        jobs: int = 2) -> list[Verdict]:
+def validate_assignment(assignment: Assignment, root: Path, *, jobs: int = 2) -> list[Verdict]:
     """The verdicts of the module's docstring, each notebook graded in the
-    sandbox: with ``engine``, one after the other; otherwise ``jobs`` at a
-    time, each in its own engine (``grade_batch``)."""
+    sandbox, ``jobs`` at a time, each in its own engine (``grade_batch``)."""
     student = notebook_path(assignment.name, root)
+    drifts = [mistake.drift() for mistake in assignment.mistakes]
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="validate-") as folder:
         notebooks = {"reference": filled_notebook(assignment, student),
                      "untouched": nbformat.read(student, as_version=4)}
         notebooks |= {f"mistake-{number}": mistaken_notebook(assignment, student, mistake)
-                      for number, mistake in enumerate(assignment.mistakes, start=1) if not mistake.drift()}
+                      for number, (mistake, drift) in enumerate(zip(assignment.mistakes, drifts), start=1)
+                      if not drift}
         paths = []
         for stem, notebook in notebooks.items():
             paths.append(Path(folder) / f"{stem}.ipynb")
             nbformat.write(notebook, paths[-1])
-        graded = ([grade_notebook(assignment, path, engine) for path in paths] if engine is not None else
-                  grade_batch(assignment, paths, None, jobs=jobs))
-        results = dict(zip(notebooks, graded))
+        results = dict(zip(notebooks, grade_batch(assignment, paths, None, jobs=jobs)))
 
         filled = results["reference"]
         failing = [f"{c.question}: {c.name}: {c.message.splitlines()[0] if c.message else ''}"
@@ -72,8 +68,8 @@ def validate_assignment(assignment: Assignment, root: Path, *, engine: Engine | 
         verdicts.append(Verdict(f"mistake library has at least {MIN_MISTAKES} mistakes",
                                 len(assignment.mistakes) >= MIN_MISTAKES, f"{len(assignment.mistakes)} mistakes"))
         caught: set[tuple[str, str]] = set()
-        for number, mistake in enumerate(assignment.mistakes, start=1):
-            if drift := mistake.drift():
+        for number, (mistake, drift) in enumerate(zip(assignment.mistakes, drifts), start=1):
+            if drift:
                 verdicts.append(Verdict(f"mistake '{mistake.name}' is an edit of the reference", False, drift))
                 continue
             result = results[f"mistake-{number}"]

@@ -92,7 +92,7 @@ def course(tmp_path):
     return tmp_path
 
 
-def test_a_sixth_assignment_from_a_master_notebook_validates_end_to_end(course, engine):
+def test_a_sixth_assignment_from_a_master_notebook_validates_end_to_end(course):
     notebook, contract = assign(NAME, course)
     assert contract.read_text() == '{\n  "square_loss": ["y_hat", "y"],\n  "square_loss_grad": ["y_hat", "y"]\n}\n'
     student = nbformat.read(notebook, as_version=4)
@@ -101,18 +101,18 @@ def test_a_sixth_assignment_from_a_master_notebook_validates_end_to_end(course, 
 
     assignment = load_assignment(NAME, course)
     assert [q.name for q in assignment.questions] == ["square_loss", "square_loss_grad"]
-    verdicts = validate_assignment(assignment, course, engine=engine)
+    verdicts = validate_assignment(assignment, course)
     failed = {v.what: v.detail for v in verdicts if not v.ok}
     # the course's own bar of eight mistakes is the only thing a two-mistake example misses
     assert failed == {"mistake library has at least 8 mistakes": "2 mistakes"}
     assert len(verdicts) == 7
 
 
-def test_a_mistake_that_no_longer_fits_the_master_fails_validation(course, engine):
+def test_a_mistake_that_no_longer_fits_the_master_fails_validation(course):
     assign(NAME, course)
     master = nbformat.read(master_path(NAME, course), as_version=4)
     master.cells[4].source = master.cells[4].source.replace("2 * (y_hat - y)", "2.0 * (y_hat - y)")
     nbformat.write(master, master_path(NAME, course))
-    verdicts = validate_assignment(load_assignment(NAME, course), course, engine=engine)
+    verdicts = validate_assignment(load_assignment(NAME, course), course)
     [drift] = [v for v in verdicts if v.what == "mistake 'the 2 of the square forgotten' is an edit of the reference"]
     assert not drift.ok and "occurs 0 times in the reference square_loss_grad" in drift.detail
