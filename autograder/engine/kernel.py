@@ -51,7 +51,7 @@ from jupyter_client import BlockingKernelClient, KernelManager
 from autograder.engine.channel import Channel, ProcessLost
 from autograder.engine.interface import EngineError, Limits
 from autograder.engine.run import GRACE, BaseRun
-from autograder.engine.sandbox import Isolation
+from autograder.engine.sandbox import MALLOC, Isolation
 from autograder.messages import say
 
 KERNEL_WARNING = ("WARNING: the kernel engine runs student code in a Jupyter kernel without a sandbox; "
@@ -192,7 +192,7 @@ class KernelRun(BaseRun):
 
     def _start(self) -> None:
         env = dict(os.environ, AUTOGRADER_CHILD="1", MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
-                   OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+                   OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1", **MALLOC)
         self.km = KernelManager(kernel_name="python3")
         try:
             self.km.start_kernel(cwd=self._folder.name, env=env,

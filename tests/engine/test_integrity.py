@@ -246,7 +246,8 @@ def test_a_second_call_on_the_same_objects_shows_an_in_place_change(engine):
 
 @pytest.mark.parametrize("attack", [
     "import sys\nsys._getframe(1).f_globals['_aliases'] = lambda value, args: []\n",
-    "import gc, types\nfor f in gc.get_objects():\n"
+    # The zygote's objects are frozen (gc.freeze), out of gc.get_objects()' sight until unfrozen.
+    "import gc, types\ngc.unfreeze()\nfor f in gc.get_objects():\n"
     "    if isinstance(f, types.FunctionType) and f.__name__ == 'perform_call' and 'keep_args' in "
     "f.__code__.co_varnames:\n        f.__globals__['perform_call'] = f\n        f.__defaults__ = (None, None)\n",
 ], ids=["frames", "gc"])

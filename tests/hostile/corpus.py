@@ -438,6 +438,7 @@ def _forged_protocol(ctx: Context) -> str:
             return {"array": len(blobs) - 1, "dtype": "|O", "shape": [1]}
 
 
+        gc.unfreeze()  # the zygote's objects are frozen, out of get_objects' sight
         for _found in gc.get_objects():
             if isinstance(_found, types.FunctionType) and _found.__name__ == "encode" and \\
                     _found.__module__.endswith("protocol"):
@@ -514,6 +515,7 @@ for _name, _module in list(sys.modules.items()):
 
 PROBE_THROUGH_GC = _HIDING_CALL + '''
 import gc, types
+gc.unfreeze()  # the zygote's objects are frozen, out of get_objects' sight
 for _found in gc.get_objects():
     if isinstance(_found, types.FunctionType) and _found.__name__ == "perform_call" and \\
             "keep_args" in _found.__code__.co_varnames and _found.__module__ != "__main__":
