@@ -193,14 +193,20 @@ def assign(assignment: str) -> None:
 def validate(assignments: tuple[str, ...], jobs: int) -> None:
     """Prove assignments gradable (all of them if none is named)."""
     from autograder.course import assignment_names
-    from autograder.scoring.validate import validate_assignment
+    from autograder.engine.interface import EngineError
+    from autograder.scoring.validate import validate_assignments
     from rich.table import Table
 
     root = _root()
     names = list(assignments) or assignment_names(root)
+    loaded = [_load(name) for name in names]
+    try:
+        with console.status(f"Grading every known mistake of {len(names)} assignment(s), {jobs} at a time..."):
+            every = validate_assignments(loaded, root, jobs=jobs)
+    except EngineError as error:
+        raise click.ClickException(terminal_text(f"the sandbox could not grade: {error}")) from None
     failed = 0
-    for name in names:
-        verdicts = validate_assignment(_load(name), root, jobs=jobs)
+    for name, verdicts in zip(names, every):
         table = Table(title=rich_text(f"validate {name}"))
         for column in ("", "check", "detail"):
             table.add_column(column)

@@ -8,7 +8,10 @@ it replaces in the reference function exactly once, so it cannot drift from it."
 
 from __future__ import annotations
 
+import dataclasses
+import queue
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +21,16 @@ import numpy as np
 
 from autograder.course import notebook_path
 from autograder.engine.calls import CallResult, ReferenceCaller
-from autograder.scoring.grade import grade_cases
 from autograder.engine.inprocess import InProcessCaller
+from autograder.engine.interface import EngineError
+from autograder.engine.sandbox import choose_isolation
+from autograder.engine.session import Engine, Limits
 from autograder.notebook.build import filled_notebook, mistaken_notebook, reference_sources
-from autograder.scoring.batch import grade_batch
-from autograder.scoring.results import SubmissionResult
+from autograder.notebook.syntax import serialize_ast_parsing
+from autograder.scoring.grade import grade_cases
 from autograder.scoring.isolation import questions_that_may_lose
+from autograder.scoring.results import SubmissionResult
+from autograder.scoring.submission import grade_notebook
 from autograder.spec import Assignment
 from autograder.tree import tree_map
 
@@ -37,51 +44,112 @@ class Verdict:
     detail: str
 
 
+# Validation holds each call to this many seconds (or to the assignment's limit, if shorter), and each cell
+# to VALIDATE_CELL_LIMIT: a mistake that hangs is found out the same way as under the assignment's 10 or 20 s,
+# in a fifth of the time. The slowest honest call of the five assignments takes about 20 ms in the sandbox
+# (jacobians' 100-epoch lecture script), a hundredth of it.
+VALIDATE_CALL_LIMIT = 2.0
+VALIDATE_CELL_LIMIT = 5.0
+
+
 def validate_assignment(assignment: Assignment, root: Path, *, jobs: int = 2) -> list[Verdict]:
-    """The verdicts of the module's docstring, each notebook graded in the
-    sandbox, ``jobs`` at a time, each in its own engine (``grade_batch``)."""
-    student = notebook_path(assignment.name, root)
-    drifts = [mistake.drift() for mistake in assignment.mistakes]
-    verdicts = []
+    """``validate_assignments`` of one assignment."""
+    return validate_assignments([assignment], root, jobs=jobs)[0]
+
+
+def validate_assignments(assignments: list[Assignment], root: Path, *, jobs: int = 2) -> list[list[Verdict]]:
+    """The verdicts of the module's docstring for each assignment, in order.
+    Every notebook of every assignment (its reference-filled, untouched and
+    mistaken notebooks) is graded in the sandbox, ``jobs`` at a time, each
+    worker in its own engine, under ``validation_limits``."""
     with tempfile.TemporaryDirectory(prefix="validate-") as folder:
-        notebooks = {"reference": filled_notebook(assignment, student),
-                     "untouched": nbformat.read(student, as_version=4)}
-        notebooks |= {f"mistake-{number}": mistaken_notebook(assignment, student, mistake)
-                      for number, (mistake, drift) in enumerate(zip(assignment.mistakes, drifts), start=1)
-                      if not drift}
-        paths = []
-        for stem, notebook in notebooks.items():
-            paths.append(Path(folder) / f"{stem}.ipynb")
-            nbformat.write(notebook, paths[-1])
-        results = dict(zip(notebooks, grade_batch(assignment, paths, None, jobs=jobs)))
+        plans = []
+        for number, assignment in enumerate(assignments):
+            student = notebook_path(assignment.name, root)
+            drifts = [mistake.drift() for mistake in assignment.mistakes]
+            notebooks = {"reference": filled_notebook(assignment, student),
+                         "untouched": nbformat.read(student, as_version=4)}
+            notebooks |= {f"mistake-{k}": mistaken_notebook(assignment, student, mistake)
+                          for k, (mistake, drift) in enumerate(zip(assignment.mistakes, drifts), start=1) if not drift}
+            place = Path(folder) / f"{number}-{assignment.name}"
+            place.mkdir()
+            paths = {stem: place / f"{stem}.ipynb" for stem in notebooks}
+            for stem, notebook in notebooks.items():
+                nbformat.write(notebook, paths[stem])
+            plans.append((assignment, drifts, paths))
+        graded = iter(grade_in_engines([(assignment, path) for assignment, _, paths in plans for path in paths.values()],
+                                       jobs=jobs))
+        return [_verdicts(assignment, drifts, {stem: next(graded) for stem in paths})
+                for assignment, drifts, paths in plans]
 
-        filled = results["reference"]
-        failing = [f"{c.question}: {c.name}: {c.message.splitlines()[0] if c.message else ''}"
-                   for c in filled.cases if not c.passed]
-        verdicts.append(Verdict("reference-filled notebook scores 100%", filled.total == filled.possible > 0,
-                                f"{filled.total:g}/{filled.possible:g}" + ("; " + "; ".join(failing[:3]) if failing else "")))
 
-        untouched = results["untouched"]
-        verdicts.append(Verdict("untouched student notebook scores 0", untouched.total == 0 and untouched.error is None,
-                                f"{untouched.total:g}/{untouched.possible:g}" + (f"; {untouched.error}" if untouched.error else "")))
+def validation_limits(assignment: Assignment) -> Limits:
+    """The assignment's limits, with calls and cells held to VALIDATE_CALL_LIMIT and VALIDATE_CELL_LIMIT."""
+    limits = Limits.from_dict(assignment.limits)
+    return dataclasses.replace(limits, call_timeout=min(limits.call_timeout, VALIDATE_CALL_LIMIT),
+                               cell_timeout=min(limits.cell_timeout, VALIDATE_CELL_LIMIT))
 
-        verdicts.append(Verdict(f"mistake library has at least {MIN_MISTAKES} mistakes",
-                                len(assignment.mistakes) >= MIN_MISTAKES, f"{len(assignment.mistakes)} mistakes"))
-        caught: set[tuple[str, str]] = set()
-        for number, (mistake, drift) in enumerate(zip(assignment.mistakes, drifts), start=1):
-            if drift:
-                verdicts.append(Verdict(f"mistake '{mistake.name}' is an edit of the reference", False, drift))
-                continue
-            result = results[f"mistake-{number}"]
-            caught |= {(c.question, c.name) for c in result.cases if not c.passed}
-            verdicts.append(mistake_verdict(assignment, mistake, result))
-        free = points_for_nothing(assignment)
-        verdicts.append(Verdict("a zero or constant answer of the right shape earns nothing", not free,
-                                f"{len(free)} cases pay for it: " + "; ".join(free[:6]) if free else "none does"))
-        never = [f"{q.name}: {case.name}" for q in assignment.questions for case in q.cases
-                 if (q.name, case.name) not in caught]
-        verdicts.append(Verdict("every test case fails on at least one known mistake", not never,
-                                f"{len(never)} never fail: " + "; ".join(never[:6]) if never else "all do"))
+
+def grade_in_engines(notebooks: list[tuple[Assignment, Path]], *, jobs: int = 2) -> list[SubmissionResult]:
+    """Each (assignment, notebook) graded in the sandbox under
+    ``validation_limits``, ``jobs`` at a time, each worker in its own engine;
+    results in the order given. EngineError if a sandbox cannot start."""
+    isolation = choose_isolation("auto")
+    todo: queue.Queue = queue.Queue()
+    for position, item in enumerate(notebooks):
+        todo.put((position, item))
+    results: dict[int, SubmissionResult] = {}
+    problems: list[str] = []
+
+    def work(slot: int) -> None:
+        try:
+            with Engine(slot, isolation) as engine:
+                while True:
+                    try:
+                        position, (assignment, path) = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    results[position] = grade_notebook(assignment, path, engine, limits=validation_limits(assignment))
+        except Exception as error:  # the other workers grade what this one leaves
+            problems.append(f"validation worker {slot}: {type(error).__name__}: {error}")
+
+    serialize_ast_parsing()  # CPython 3.11: two threads converting source to AST at once can fail
+    threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if len(results) < len(notebooks):
+        raise EngineError("; ".join(problems) or "some notebooks were not graded")
+    return [results[position] for position in range(len(notebooks))]
+
+
+def _verdicts(assignment: Assignment, drifts: list[str | None], results: dict[str, SubmissionResult]) -> list[Verdict]:
+    filled = results["reference"]
+    failing = [f"{c.question}: {c.name}: {c.message.splitlines()[0] if c.message else ''}"
+               for c in filled.cases if not c.passed]
+    verdicts = [Verdict("reference-filled notebook scores 100%", filled.total == filled.possible > 0,
+                        f"{filled.total:g}/{filled.possible:g}" + ("; " + "; ".join(failing[:3]) if failing else ""))]
+    untouched = results["untouched"]
+    verdicts.append(Verdict("untouched student notebook scores 0", untouched.total == 0 and untouched.error is None,
+                            f"{untouched.total:g}/{untouched.possible:g}" + (f"; {untouched.error}" if untouched.error else "")))
+    verdicts.append(Verdict(f"mistake library has at least {MIN_MISTAKES} mistakes",
+                            len(assignment.mistakes) >= MIN_MISTAKES, f"{len(assignment.mistakes)} mistakes"))
+    caught: set[tuple[str, str]] = set()
+    for number, (mistake, drift) in enumerate(zip(assignment.mistakes, drifts), start=1):
+        if drift:
+            verdicts.append(Verdict(f"mistake '{mistake.name}' is an edit of the reference", False, drift))
+            continue
+        result = results[f"mistake-{number}"]
+        caught |= {(c.question, c.name) for c in result.cases if not c.passed}
+        verdicts.append(mistake_verdict(assignment, mistake, result))
+    free = points_for_nothing(assignment)
+    verdicts.append(Verdict("a zero or constant answer of the right shape earns nothing", not free,
+                            f"{len(free)} cases pay for it: " + "; ".join(free[:6]) if free else "none does"))
+    never = [f"{q.name}: {case.name}" for q in assignment.questions for case in q.cases
+             if (q.name, case.name) not in caught]
+    verdicts.append(Verdict("every test case fails on at least one known mistake", not never,
+                            f"{len(never)} never fail: " + "; ".join(never[:6]) if never else "all do"))
     return verdicts
 
 

@@ -8,16 +8,27 @@ import dataclasses
 from pathlib import Path
 
 from autograder.course import load_assignment
-from autograder.scoring.validate import validate_assignment, validate_in_process
+from autograder.scoring.validate import (VALIDATE_CALL_LIMIT, validate_assignment, validate_assignments,
+                                         validate_in_process)
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_logistic_regression_validates_through_the_sandbox():
-    verdicts = validate_assignment(load_assignment("logistic_regression", ROOT), ROOT)
-    failed = [f"{v.what}: {v.detail}" for v in verdicts if not v.ok]
-    assert not failed, "\n".join(failed)
-    assert any("every test case fails" in v.what for v in verdicts)
+def test_two_assignments_validate_through_the_sandbox_in_one_pool():
+    assignments = [load_assignment(name, ROOT) for name in ("logistic_regression", "computation_graph")]
+    every = validate_assignments(assignments, ROOT)
+    for assignment, verdicts in zip(assignments, every):
+        failed = [f"{v.what}: {v.detail}" for v in verdicts if not v.ok]
+        assert not failed, "\n".join(failed)
+        assert any("every test case fails" in v.what for v in verdicts)
+        # each assignment's verdicts are about its own mistakes, whatever order the pool graded them in
+        about_mistakes = [v.what for v in verdicts if v.what.startswith("mistake '")]
+        assert len(about_mistakes) == len(assignment.mistakes)
+        assert all(what.startswith(f"mistake '{mistake.name}' ")
+                   for what, mistake in zip(about_mistakes, assignment.mistakes))
+    # a mistake that hangs is found out within the validation call limit, not the assignment's 10 s
+    [hang] = [v for v in every[0] if "did not return" in v.detail]
+    assert hang.ok and f"within {VALIDATE_CALL_LIMIT:g} s" in hang.detail, hang.detail
 
 
 def test_an_edit_whose_text_left_the_reference_fails_validation():
