@@ -81,6 +81,10 @@ TEMPLATES = {
                         "what your process reports about this call cannot be trusted."),
     "unchecked_changed": ("not checked: the grader's own code in your notebook's process was changed while it "
                           "ran, so what that process reports about this call cannot be trusted."),
+    # A derivative check run again on the student's own functions, as feedback only (``grade.explained``):
+    # ``what`` and ``against`` are the check's descriptions of contract calls.
+    "directions_disagree": ("{what} disagrees with central differences of {against} along random directions "
+                            "(not checked entry by entry here: the entries are named where it is graded)."),
 }
 
 # Why a process gave no reply (``channel.ProcessLost``), by the reason the grader itself found.

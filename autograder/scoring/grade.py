@@ -68,11 +68,13 @@ def run_case(check, context: CaseContext) -> Outcome:
 def explained(check, context: CaseContext, outcome: Outcome) -> Outcome:
     """``outcome`` of a check that took contract functions from the
     reference, with what the check says on the student's own functions
-    alone (run again) as a note: the score stays ``outcome``'s."""
+    alone (run again) as a note: the score stays ``outcome``'s. The run again
+    does not explain a derivative entry by entry (``CaseContext.explain``):
+    it only says whether the student's own functions agree."""
     borrowed = sorted(context.borrowed)
     if not borrowed:
         return outcome
-    own = _run_check(check, dataclasses.replace(context, question="", composed=[]))
+    own = _run_check(check, dataclasses.replace(context, question="", composed=[], explain=False))
     if outcome.passed == own.passed:
         return outcome
     names = ", ".join(borrowed)
