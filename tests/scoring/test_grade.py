@@ -51,6 +51,27 @@ def test_a_wrong_loss_costs_only_the_loss_question_and_the_gradient_is_told_to_l
     assert agrees.passed and "With your own loss in their place it fails, so look at loss" in agrees.message
 
 
+def test_the_run_again_on_the_student_s_own_loss_does_not_check_entry_by_entry():
+    """Feedback only: the random directions say the student's own composition
+    disagrees; naming entries (2 calls per entry) is left to the graded check."""
+    calls = []
+
+    def counted_wrong_loss(w):
+        calls.append(w)
+        return wrong_loss(w)
+
+    many = Fixed((np.linspace(-1.0, 1.0, 20),))  # above FAST_ENTRIES: the random-direction screen applies
+    graded = Question("gradient", (Case("the gradient agrees with the loss", many,
+                                        DerivativeAgrees("gradient", "loss", wrt=0)),))
+    toy = assignment()
+    toy.questions = [graded]
+    [result] = grade_cases(toy, student(loss=counted_wrong_loss))
+    assert result.passed  # scored against the reference's loss
+    assert "With your own loss in their place it fails" in result.message
+    assert "along random directions" in result.message
+    assert len(calls) == 4  # two directions, two points each; entry by entry would be 4 + 2 * 20
+
+
 def test_a_wrong_gradient_still_fails_against_the_reference_loss():
     results = grade_cases(assignment(), student(gradient=lambda w: 2 * w))
     assert scores(results) == {"loss": 1.0, "gradient": 0.0, "loss_input": 1.0}
