@@ -41,17 +41,19 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                                   tampered=tampered, question=question.name, returns=assignment.returns)
             planned.append((question, case, context))
     if batch:
-        callers = serve_first_calls(student, [(case.check, context) for _, case, context in planned])
-        planned = [(question, case, dataclasses.replace(context, student=caller))
-                   for (question, case, context), caller in zip(planned, callers)]
+        planned = _served(student, planned)
     outcomes = [_run_check(case.check, context) for _, case, context in planned]
     failed = set(failed_before) | {question.name for (question, _, _), outcome in zip(planned, outcomes)
                                    if not outcome.passed}
     unknown = set(assignment.contract) - graded_before - {question.name for question, _, _ in planned}
+    again = {k: (question, case, own_functions(context, student)) for k, (question, case, context) in enumerate(planned)
+             if context.borrowed & (failed | unknown)}
+    if batch:  # the runs again send their first calls in one round trip too
+        again = dict(zip(again, _served(student, list(again.values()))))
     results = []
-    for (question, case, context), outcome in zip(planned, outcomes):
-        if context.borrowed & (failed | unknown):
-            outcome = explained(case.check, context, outcome)
+    for k, ((question, case, context), outcome) in enumerate(zip(planned, outcomes)):
+        if k in again:
+            outcome = explained(case.check, context, outcome, again[k][2])
         results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                   case.points, outcome.message, case.hidden,
                                   None if case.hidden else outcome.derivative))
@@ -62,19 +64,26 @@ def run_case(check, context: CaseContext) -> Outcome:
     """Run one check. Where it took other contract functions from the
     reference, it runs again on the student's own functions alone, and the
     difference becomes feedback that costs nothing."""
-    return explained(check, context, _run_check(check, context))
+    outcome = _run_check(check, context)
+    return explained(check, context, outcome, own_functions(context, context.student))
 
 
-def explained(check, context: CaseContext, outcome: Outcome) -> Outcome:
+def own_functions(context: CaseContext, student: Caller) -> CaseContext:
+    """``context`` for running its check again on ``student``'s functions alone,
+    as feedback: a derivative is not explained entry by entry there
+    (``CaseContext.explain``), only found to agree or not."""
+    return dataclasses.replace(context, student=student, question="", composed=[], explain=False)
+
+
+def explained(check, context: CaseContext, outcome: Outcome, own_context: CaseContext) -> Outcome:
     """``outcome`` of a check that took contract functions from the
-    reference, with what the check says on the student's own functions
-    alone (run again) as a note: the score stays ``outcome``'s. The run again
-    does not explain a derivative entry by entry (``CaseContext.explain``):
-    it only says whether the student's own functions agree."""
+    reference (``context``), with what the check says on the student's own
+    functions alone (run again in ``own_context``) as a note: the score
+    stays ``outcome``'s."""
     borrowed = sorted(context.borrowed)
     if not borrowed:
         return outcome
-    own = _run_check(check, dataclasses.replace(context, question="", composed=[], explain=False))
+    own = _run_check(check, own_context)
     if outcome.passed == own.passed:
         return outcome
     names = ", ".join(borrowed)
@@ -85,6 +94,14 @@ def explained(check, context: CaseContext, outcome: Outcome) -> Outcome:
         note = (f"(With your own {names} in place of the reference's it passes: your {context.question} and "
                 f"your {names} may share one mistake.)")
     return dataclasses.replace(outcome, message=f"{outcome.message}\n{note}".strip())
+
+
+def _served(student: Caller, planned: list) -> list:
+    """(question, case, context) with each context's student answering its
+    first call from one batch (``prefetch.serve_first_calls``)."""
+    callers = serve_first_calls(student, [(case.check, context) for _, case, context in planned])
+    return [(question, case, dataclasses.replace(context, student=caller))
+            for (question, case, context), caller in zip(planned, callers)]
 
 
 def _run_check(check, context: CaseContext) -> Outcome:
