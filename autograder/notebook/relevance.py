@@ -36,6 +36,7 @@ or exhausts the time limit keeps the later cells that matter.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import types
 from typing import Iterable
@@ -82,11 +83,12 @@ def unneeded_cells(cells: Iterable[tuple[int, str]], contract: Iterable[str]) ->
     that does not parse is run, and a notebook the rules cannot vouch for has
     every cell run (an empty result).
     """
+    cells = list(cells)
     parsed = [read_cell(index, source) for index, source in cells]
     bindings = bindings_of(parsed)
     if not _quiet_imports(parsed):
         return frozenset()
-    needed, kept = set(contract), {cell.index for cell in parsed if cell.tree is None or _must_run(cell)}
+    needed, kept = set(contract), {index for index, source in cells if _must_run_cell(index, source)}
     while True:
         grown = False
         for cell in parsed:
@@ -135,6 +137,14 @@ def _unsafe_name(node: ast.AST) -> bool:
     if isinstance(node, ast.keyword):
         return node.arg == "out"  # NumPy writes into the array it is given
     return isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ClassDef))
+
+
+@functools.lru_cache(maxsize=512)
+def _must_run_cell(index: int, source: str) -> bool:
+    """``_must_run`` of a cell, or True if it does not parse; cached, as read_cell
+    is: a class's notebooks share most cells with the one they were given."""
+    cell = read_cell(index, source)
+    return cell.tree is None or _must_run(cell)
 
 
 def _must_run(cell: Cell) -> bool:
