@@ -41,7 +41,7 @@ from autograder.engine.cleanup import kill_all, left_behind, reap, remove_files_
 from autograder.engine.hangs import stop_stuck
 from autograder.engine.magics import Shell
 from autograder.engine.sealing import SEALS, prepare_seals, seal_calls, seal_namespaces
-from autograder.engine.student_code import answer_call, run_cell
+from autograder.engine.student_code import answer_calls, run_cell
 
 # Held from import, as the watch's functions are (hangs.py): a notebook that rebinds gc.freeze does not
 # reach the fork.
@@ -95,15 +95,9 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
             header, blobs = protocol.receive(sock)
         except (EOFError, OSError):
             return
-        calls = header.get("calls")
         stuck = header.get("stuck")
         stop_stuck(namespace, stuck if isinstance(stuck, list) else [])  # a worker forked after a kill forgets
-        out_blobs: list[bytes] = []
-        replies: list[dict] = []
-        received: list = []  # the arguments of this batch's calls, for a call on the same objects
-        for request in calls if isinstance(calls, list) else []:
-            replies.append(answer_call(request, blobs, out_blobs, namespace, store, header.get("timeout"), received))
-            _only_me(me)
+        replies, out_blobs = answer_calls(header, blobs, namespace, store, lambda: _only_me(me))
         if not (watched[3].__code__ is watched[4] and watched[3](watched)):  # inline: see integrity.snapshot
             watched[5](sock, watched[6])
         protocol.send(sock, {"replies": replies}, out_blobs)

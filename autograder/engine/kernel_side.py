@@ -19,7 +19,7 @@ def setup(mark: str, memory_mb: int, file_mb: int) -> None:
     import numpy, matplotlib.pyplot  # loaded before the memory limit, as in the sandbox's zygote
     from autograder.engine import hangs, integrity, protocol, student_code
     from autograder.engine.hangs import CellTimeout, Watch, called_stuck, names_of, stop_stuck
-    from autograder.engine.student_code import CappedWriter, answer_call, describe_error
+    from autograder.engine.student_code import CappedWriter, answer_calls, describe_error
 
     # What the grader's code here relies on, before any student code runs (as in the sandbox's zygote).
     watched = integrity.snapshot((protocol, student_code, hangs, integrity), numpy,
@@ -90,15 +90,12 @@ def setup(mark: str, memory_mb: int, file_mb: int) -> None:
                     header, blobs = protocol.receive(sock)
                 except Exception:  # the grader closed its end: the next cell may run
                     return
-                stuck, calls = header.get("stuck"), header.get("calls")
+                stuck = header.get("stuck")
                 stop_stuck(shell.user_ns, stuck if isinstance(stuck, list) else [])
-                out_blobs, replies, received = [], [], []
                 saved = sys.stdout, sys.stderr
                 sys.stdout = sys.stderr = CappedWriter()
                 try:
-                    for call in calls if isinstance(calls, list) else []:
-                        replies.append(answer_call(call, blobs, out_blobs, shell.user_ns, state["store"],
-                                                   header.get("timeout"), received))
+                    replies, out_blobs = answer_calls(header, blobs, shell.user_ns, state["store"])
                 finally:
                     sys.stdout, sys.stderr = saved
                 if not (watched[3].__code__ is watched[4] and watched[3](watched)):  # as the sandbox's worker

@@ -21,6 +21,9 @@ from autograder.engine.replies import read_reply, said
 from autograder.messages import lost_reason, say
 
 GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
+# Seconds after which a batch of calls (call_in_order) starts no more of them: the rest are made one by one.
+# Honest batches take milliseconds; a slow function must not make a batch run past what one call may take.
+BATCH_SECONDS = 2.0
 
 
 class SameArgs(tuple):
@@ -113,13 +116,15 @@ class BaseRun(ABC):
         on its own, one after the other: all answers when nothing went wrong
         but the functions themselves (a value, an exception); when a call hit
         a time limit, the answers up to the first failed call only (from there
-        on the grader refuses what is stuck); none when the batch lost its
-        process or the process was found changed (the calls before would have
-        had their answers)."""
+        on the grader refuses what is stuck); the answers of the calls that
+        started within BATCH_SECONDS; none when the batch lost its process or
+        the process was found changed (the calls before would have had their
+        answers)."""
         stuck, broken, tampered = len(self.stuck), self.broken_batches, self.tampered
-        # Its reply may hold no more than one call's, and take no longer: a value too large for a call on
-        # its own must not be read because it came with others (honest batches of first calls hold at most
-        # 4 MB), and a call that ignores its interrupt must cost about one call limit, not one per call.
+        # Its reply may hold no more than one call's: a value too large for a call on its own must not be
+        # read because it came with others (honest batches of first calls hold at most 4 MB). No call starts
+        # after BATCH_SECONDS (the rest are left to be made one by one), so the batch takes at most that and
+        # one call limit: a call that ignores its interrupt costs about one call limit, not one per call.
         results = self._calls(requests, keep_args=False, arrays=REPLY_BYTES_PER_CALL, whole=True)
         if self.broken_batches != broken or self.tampered != tampered:
             return []
@@ -137,13 +142,21 @@ class BaseRun(ABC):
 
     def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool,
                arrays: int | None = None, whole: bool = False) -> list[CallResult]:
-        """The calls in one round trip: within one call limit per call, or
-        one for the ``whole`` batch; ``arrays``: see channel.reply_limits."""
+        """The calls in one round trip: within one call limit per call, or,
+        for a ``whole`` batch, those that start within BATCH_SECONDS (the
+        answers end before the first that did not); ``arrays``: see
+        channel.reply_limits."""
         refused = [self.refusal(name) for name, _ in requests]
         if any(refused):
             sent = [k for k, refusal in enumerate(refused) if refusal is None]
             answers = iter(self._calls([requests[k] for k in sent], keep_args, arrays, whole) if sent else [])
-            return [refusal or next(answers) for refusal in refused]
+            results = []
+            for refusal in refused:
+                answer = refusal or next(answers, None)
+                if answer is None:
+                    break  # a whole batch's calls not started on: made one by one later
+                results.append(answer)
+            return results
         if self.remaining() <= 0:
             return [said("out_of_total_time", name=name, total=self.limits.total_timeout) for name, _ in requests]
         timeout = min(self.limits.call_timeout, self.remaining())
@@ -159,16 +172,19 @@ class BaseRun(ABC):
         except ProcessLost as lost:
             return [CallResult(error=say("not_called", name=name, reason=lost_reason(str(lost))),
                                brief=say("no_worker", name=name)) for name, _ in requests]
+        message = {"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)}
+        if whole:
+            message["budget"] = min(BATCH_SECONDS, timeout)
         try:
-            header, reply_blobs = worker.request({"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)},
-                                                 blobs, arrays=arrays, timeout=min(
-                                                     timeout * (1 if whole else len(calls)), self.remaining()) + GRACE)
+            header, reply_blobs = worker.request(message, blobs, arrays=arrays, timeout=min(
+                message["budget"] + timeout if whole else timeout * len(calls), self.remaining()) + GRACE)
         except ProcessLost as lost:
             self.tampered = self.tampered or worker.tampered
             self._drop_worker()
             self.broken_batches += 1
             names = {name for name, _ in requests}
-            if str(lost) == "timeout" and len(names) == 1 and timeout >= self.limits.call_timeout:
+            if str(lost) == "timeout" and len(names) == 1 and timeout >= self.limits.call_timeout and \
+                    (len(requests) == 1 or not whole):  # a batch as a whole may just be long
                 self.stuck.setdefault(names.pop(), "in an earlier test")  # it ignored the interrupt: it hangs
             return [self._lost(name, lost, timeout) for name, _ in requests]
         self.tampered = self.tampered or worker.tampered
@@ -177,6 +193,10 @@ class BaseRun(ABC):
             self._drop_worker()  # a worker that breaks the protocol is not asked again
             self.broken_batches += 1
             return [said("unreadable", name=name) for name, _ in requests]
+        if whole:  # the calls from the first that was not started on are left to be made one by one
+            started = next((k for k, reply in enumerate(replies)
+                            if isinstance(reply, dict) and reply.get("kind") == "not_run"), len(replies))
+            requests, replies = requests[:started], replies[:started]
         read = [read_reply(name, reply, reply_blobs) for (name, _), reply in zip(requests, replies)]
         if any(unreadable for _, unreadable in read):
             self._drop_worker()  # it may have more to send than it was asked: the next call gets a fresh one

@@ -105,6 +105,20 @@ def test_a_process_lost_in_the_batch_answers_nothing_and_every_case_calls_again(
     assert [earned for _, earned, _ in batched] == [1, 1, 0, 1, 1, 1, 1, 1]
 
 
+def test_a_batch_of_slow_honest_calls_stops_starting_them_and_nothing_is_stuck(run_of):
+    """Each call takes a third of the call limit: the batch as a whole would run past one call limit.
+    It starts no call after its budget, answers those it started, and the rest are made one by one."""
+    source = "import time\ndef square(x):\n    time.sleep(0.3)\n    return x * x\ndef cube(x):\n    return x ** 3\n"
+    run = run_of(source)
+    requests = [("square", (np.array([1.0, 2.0, float(k)]),)) for k in range(8)]
+    answers = run.call_in_order(requests)
+    assert 1 <= len(answers) < len(requests)  # the budget is min(BATCH_SECONDS, the 1 s call limit)
+    assert all(answer.ok for answer in answers)
+    assert not run.stuck and run.broken_batches == 0
+    batched, _ = graded(run_of(source), batch=True)
+    assert [earned for _, earned, _ in batched] == [1] * 8
+
+
 def test_a_case_whose_first_call_is_not_the_planned_one_makes_it_itself():
     from autograder.engine.calls import CallResult
     from autograder.scoring.prefetch import Served
