@@ -31,6 +31,7 @@ class CallResult:
     warnings: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # parts of the result that share memory with an input
     tampered: bool = False  # the process that answered had the grader's code in it changed: trust only values
+    timed_out: bool = False  # the call reached a time limit (its call limit, or the submission's total)
 
     @property
     def ok(self) -> bool:

@@ -21,8 +21,9 @@ from autograder.engine.replies import read_reply, said
 from autograder.messages import lost_reason, say
 
 GRACE = 1.0  # seconds a soft interrupt gets before the process is killed
-# Seconds after which a batch of calls (call_in_order) starts no more of them: the rest are made one by one.
-# Honest batches take milliseconds; a slow function must not make a batch run past what one call may take.
+# Seconds (at most half the call limit) after which a batch of calls (call_in_order) starts no more of
+# them: the rest are made one by one. Honest batches take milliseconds; a slow function must not make a
+# batch run past the one call limit it gets in all.
 BATCH_SECONDS = 2.0
 
 
@@ -121,15 +122,16 @@ class BaseRun(ABC):
         the process was found changed (the calls before would have had their
         answers)."""
         stuck, broken, tampered = len(self.stuck), self.broken_batches, self.tampered
-        # Its reply may hold no more than one call's: a value too large for a call on its own must not be
-        # read because it came with others (honest batches of first calls hold at most 4 MB). No call starts
-        # after BATCH_SECONDS (the rest are left to be made one by one), so the batch takes at most that and
-        # one call limit: a call that ignores its interrupt costs about one call limit, not one per call.
+        # Its reply may hold no more than one call's, and it gets no more time than one call: a value too
+        # large for a call on its own must not be read because it came with others (honest batches of first
+        # calls hold at most 4 MB), and a call that stops its own watch must not run longer because it came
+        # first in a batch. No call starts after the batch's budget (the rest are made one by one), so slow
+        # but honest calls end the batch early rather than lose it.
         results = self._calls(requests, keep_args=False, arrays=REPLY_BYTES_PER_CALL, whole=True)
         if self.broken_batches != broken or self.tampered != tampered:
             return []
-        if len(self.stuck) != stuck or self.remaining() <= 0:
-            failed = next((k for k, result in enumerate(results) if not result.ok), len(results) - 1)
+        if len(self.stuck) != stuck or self.remaining() <= 0:  # the calls after the first that timed out
+            failed = next((k for k, result in enumerate(results) if result.timed_out), len(results) - 1)
             return results[:failed + 1]
         return results
 
@@ -174,10 +176,10 @@ class BaseRun(ABC):
                                brief=say("no_worker", name=name)) for name, _ in requests]
         message = {"calls": calls, "timeout": timeout, "stuck": sorted(self.stuck)}
         if whole:
-            message["budget"] = min(BATCH_SECONDS, timeout)
+            message["budget"] = min(BATCH_SECONDS, timeout / 2)
         try:
             header, reply_blobs = worker.request(message, blobs, arrays=arrays, timeout=min(
-                message["budget"] + timeout if whole else timeout * len(calls), self.remaining()) + GRACE)
+                timeout * (1 if whole else len(calls)), self.remaining()) + GRACE)
         except ProcessLost as lost:
             self.tampered = self.tampered or worker.tampered
             self._drop_worker()
@@ -201,10 +203,12 @@ class BaseRun(ABC):
         if any(unreadable for _, unreadable in read):
             self._drop_worker()  # it may have more to send than it was asked: the next call gets a fresh one
             self.broken_batches += 1
-        for result, _ in read:
+        results = [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply, result))
+                   for (name, _), reply, (result, _) in zip(requests, replies, read)]
+        for result, reply in zip(results, replies):
             result.tampered = self.tampered
-        return [self._within_total_time(name, timeout, reply, self._stuck_call(name, timeout, reply, result))
-                for (name, _), reply, (result, _) in zip(requests, replies, read)]
+            result.timed_out = isinstance(reply, dict) and reply.get("kind") == "timeout"
+        return results
 
     def refusal(self, name: str) -> CallResult | None:
         """A function that already ran past its call limit is not called again."""

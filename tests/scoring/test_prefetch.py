@@ -119,6 +119,35 @@ def test_a_batch_of_slow_honest_calls_stops_starting_them_and_nothing_is_stuck(r
     assert [earned for _, earned, _ in batched] == [1] * 8
 
 
+def test_calls_that_returned_before_a_hang_in_the_batch_keep_their_answers(run_of):
+    """An ordinary failure early in the batch is an answer like any other: the answers are cut after
+    the call that timed out, not after the first that failed, so the calls between keep theirs."""
+    source = ("def square(x):\n    raise NotImplementedError\n"
+              "def cube(x):\n    if x[2] == 2:\n        while True:\n            pass\n    return x ** 3\n")
+    run = run_of(source)
+    requests = [("square", (np.array([1.0, 2.0, 0.0]),))] + \
+        [("cube", (np.array([1.0, 2.0, float(k)]),)) for k in range(4)]
+    answers = run.call_in_order(requests)
+    assert [answer.ok for answer in answers] == [False, True, True, False]  # cut after the hang only
+    assert answers[3].timed_out and not answers[0].timed_out
+    batched, _ = graded(run_of(source), batch=True)
+    plain, _ = graded(run_of(source), batch=False)
+    assert batched == plain
+    assert [earned for _, earned, _ in batched] == [0, 0, 0, 0, 1, 1, 0, 0]
+
+
+def test_a_call_that_stops_its_own_watch_gets_no_more_time_in_a_batch(run_of):
+    """Stopping the interval timer leaves only the grader's own deadline: a batch has one call's."""
+    source = ("import signal, time\n_first = []\n"
+              "def square(x):\n    if not _first:\n        _first.append(1)\n"
+              "        signal.setitimer(signal.ITIMER_REAL, 0)\n        time.sleep(2.5)\n    return x * x\n"
+              "def cube(x):\n    return x ** 3\n")
+    batched, _ = graded(run_of(source), batch=True)
+    plain, _ = graded(run_of(source), batch=False)
+    assert [earned for _, earned, _ in batched] == [earned for _, earned, _ in plain]
+    assert batched[0][1] == 0  # 2.5 s is past the 1 s call limit and its grace, batched or not
+
+
 def test_a_case_whose_first_call_is_not_the_planned_one_makes_it_itself():
     from autograder.engine.calls import CallResult
     from autograder.scoring.prefetch import Served
