@@ -28,6 +28,7 @@ import importlib
 import io
 import os
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -218,10 +219,11 @@ def _address_space() -> int:
     return 0
 
 
-def serve_zygote(sock: socket.socket, warm_up: bool = True) -> None:
+def serve_zygote(sock: socket.socket, warm_up: bool = True, own_pids: bool = False) -> None:
     """Fork one template per submission; kill everything a submission left.
     ``warm_up``: draw a first figure and import common modules here, once for
-    every submission (for a batch; a command that grades one notebook skips it)."""
+    every submission (for a batch; a command that grades one notebook skips it).
+    ``own_pids``: the sandbox made this process a pid namespace of its own."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -260,6 +262,8 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True) -> None:
         except (EOFError, OSError, protocol.ProtocolError):
             return
         if header.get("op") == "start":
+            if own_pids:  # not the machine's namespace, which is not ours to move (and every process moves it)
+                _scatter_pids()
             workdir = tempfile.mkdtemp(prefix="submission-")
             template, ours = _spawn(sock, serve_template, header.get("limits", {}), workdir, watched)
             _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(template)])
@@ -272,6 +276,20 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True) -> None:
             left += left_behind(uid)  # and prove it: what the cleanup could not remove is reported
             template, workdir = None, None
             protocol.send(sock, {"ok": not left, "left": left[:20]})
+
+
+def _scatter_pids() -> None:
+    """In a pid namespace of the sandbox's own (bubblewrap's), the next pid is
+    made random before each submission's process is forked: otherwise the
+    first pid a submission sees follows from how many processes the one
+    before made, which it may choose, a channel from one to the next."""
+    try:
+        with open("/proc/sys/kernel/pid_max") as limit:
+            top = int(limit.read())
+        with open("/proc/sys/kernel/ns_last_pid", "w") as last:
+            last.write(str(1000 + secrets.randbelow(max(top - 100000, 1000))))
+    except (OSError, ValueError):
+        pass
 
 
 def _skip_rendering() -> None:
@@ -306,7 +324,7 @@ def _draw_once(plt) -> None:
 def main() -> None:
     fd = int(sys.argv[1])
     sock = socket.socket(fileno=fd)
-    serve_zygote(sock, warm_up=sys.argv[2:3] != ["cold"])
+    serve_zygote(sock, warm_up=sys.argv[2:3] != ["cold"], own_pids="own-pids" in sys.argv[3:])
 
 
 if __name__ == "__main__":

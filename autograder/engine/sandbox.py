@@ -153,7 +153,7 @@ def zygote_command(isolation: Isolation, fd: int, warm_up: bool = True) -> list[
     run = [sys.executable, "-I", "-S", "-c", _BOOT, str(PACKAGE_ROOT.parent), str(fd),
            "warm" if warm_up else "cold"]
     if isolation.kind == "bwrap":
-        return ["bwrap", *_bwrap_args(), *run]
+        return ["bwrap", *_bwrap_args(), *run, "own-pids"]  # --unshare-pid: a pid namespace of its own
     return run
 
 

@@ -2,7 +2,8 @@
 zygote and each template (child.py) inside the sandbox: IPC, UTS, mount and
 network namespaces of its own, a read-only view of every filesystem but
 private tmpfs on the world-writable places, a /proc that shows only the
-submission's own processes, and the seccomp filter (seccomp.py). Standard library only.
+submission's own processes and none of the machine's exact counters, and
+the seccomp filter (seccomp.py). Standard library only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SUBMISSION_NAMESPACES = 0x08000000 | 0x04000000 | 0x00020000 | 0x40000000  # CLO
 # to, as under bubblewrap, of this many MB: /tmp holds the submission's own folder (as big as bubblewrap's
 # /tmp, sandbox.SCRATCH_MB).
 PRIVATE_PLACES = {"/tmp": 256, "/var/tmp": 1, "/dev/shm": 1, "/run/lock": 1}
+COUNTERS = ("/proc/stat", "/proc/loadavg")  # hidden from a submission (seal_namespaces)
 SEAL_ENV = "AUTOGRADER_SEAL"  # what the grader expects to be sealed ("seccomp,namespaces"), set by sandbox.py
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
 _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
@@ -125,6 +127,10 @@ def seal_namespaces(workdir: str | None) -> str | None:
     # (names, CPU time, memory) would be a channel between them. This /proc shows a uid its own alone.
     check(libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"hidepid=2"),
           "a private /proc")
+    # Counters of the whole machine that a submission moves exactly and the next could read (processes
+    # ever forked, the last pid made): empty here.
+    for counter in COUNTERS:
+        check(libc.mount(b"/dev/null", counter.encode(), None, _MS_BIND, None), f"an empty {counter}")
     if os.path.ismount("/dev/mqueue"):  # the host's queues: show this namespace's instead
         check(libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None),
               "a private /dev/mqueue")

@@ -344,6 +344,46 @@ def test_nothing_else_carries_anything_to_the_next_submission(context, sealed_en
     assert not any(seen.values()), f"the second submission found what the first left: {seen}"
 
 
+PID_SENDER = REPORT + '''
+import os
+first = os.getpid()
+while True:  # make processes until the next pid is the last plus 1 (mod 256): "send" that
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)
+    if child % 256 == 1:
+        break
+_report("sender", {"first": first, "last": child})
+'''
+
+PID_RECEIVER = REPORT + '''
+import os
+counters = {}
+for path in ("/proc/stat", "/proc/loadavg"):
+    try:
+        with open(path) as file:
+            counters[path] = file.read()
+    except OSError as error:
+        counters[path] = "unreadable"
+_report("receiver", {"pid": os.getpid(), "counters": counters})
+'''
+
+
+def test_the_next_submission_s_pids_and_the_machine_s_counters_tell_nothing_of_the_last(context, sealed_engine):
+    """A submission chooses how many processes it makes: the next one's first pid, the machine's count of
+    forks and its last pid must not follow from that."""
+    sender = context.filled()
+    sender.cells.append(new_code_cell(PID_SENDER))
+    receiver = context.filled()
+    receiver.cells.append(new_code_cell(PID_RECEIVER))
+    sent = probes(grade(context, sealed_engine, sender, "pid-sender"))["sender"]
+    seen = probes(grade(context, sealed_engine, receiver, "pid-receiver"))["receiver"]
+    assert set(seen["counters"].values()) == {""}, seen["counters"]  # empty, not the machine's
+    if sealed_engine.isolation.kind == "bwrap":  # its own pid namespace, whose next pid the zygote sets
+        assert not 0 <= seen["pid"] - sent["last"] < 1000, (sent, seen)
+
+
 # --- (c) what the filter refuses ---------------------------------------------------------------------------
 
 REFUSED = REPORT + '''
