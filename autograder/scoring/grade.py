@@ -12,6 +12,12 @@ from autograder.scoring.results import CaseResult
 from autograder.spec import Assignment
 
 
+# A case that took functions from the reference runs again on the student's own (``explained``) only in
+# the first cases of its question that took the same functions and came out the same: they tell the
+# student where to look; twenty more would say it again (mlp_backprop's derivative cases, 4 calls each).
+RUNS_AGAIN_PER_KIND = 2
+
+
 def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool = True,
                 only: str | None = None, source_of: Callable[[str], str | None] = lambda name: None,
                 tampered: tuple[int, ...] = (), batch: bool = False, graded_before: frozenset[str] = frozenset(),
@@ -25,7 +31,9 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
     pass every case of its own question, here or in an earlier pass
     (``graded_before``: questions graded there, ``failed_before``: those that
     failed): such a function composes as the reference's does, and the run
-    again would tell nothing. The scores never depend on it.
+    again would tell nothing; and only in the first RUNS_AGAIN_PER_KIND cases
+    of a question that took the same functions and passed or failed alike.
+    The scores never depend on it.
     """
     reference = ReferenceCaller(assignment.reference) if assignment.reference else None
     questions = [assignment.question(only)] if only else assignment.questions
@@ -46,8 +54,13 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
     failed = set(failed_before) | {question.name for (question, _, _), outcome in zip(planned, outcomes)
                                    if not outcome.passed}
     unknown = set(assignment.contract) - graded_before - {question.name for question, _, _ in planned}
-    again = {k: (question, case, own_functions(context, student)) for k, (question, case, context) in enumerate(planned)
-             if context.borrowed & (failed | unknown)}
+    again = {}
+    told: dict[tuple, int] = {}
+    for k, ((question, case, context), outcome) in enumerate(zip(planned, outcomes)):
+        kind = (question.name, frozenset(context.borrowed), outcome.passed)
+        if context.borrowed & (failed | unknown) and told.get(kind, 0) < RUNS_AGAIN_PER_KIND:
+            told[kind] = told.get(kind, 0) + 1
+            again[k] = (question, case, own_functions(context, student))
     if batch:  # the runs again send their first calls in one round trip too
         again = dict(zip(again, _served(student, list(again.values()))))
     results = []

@@ -72,6 +72,20 @@ def test_the_run_again_on_the_student_s_own_loss_does_not_check_entry_by_entry()
     assert len(calls) == 4  # two directions, two points each; entry by entry would be 4 + 2 * 20
 
 
+def test_only_the_first_cases_of_a_kind_run_again_on_the_student_s_own_functions():
+    """Five gradient cases that took the same wrong loss from the reference, and passed: the first two
+    say where to look; the rest would say it again."""
+    points = [Fixed((np.array([1.0, -2.0, float(k)]),)) for k in range(5)]
+    toy = assignment()
+    toy.questions = [Question("gradient", tuple(Case(f"agrees at point {k}", point,
+                                                     DerivativeAgrees("gradient", "loss", wrt=0))
+                                                for k, point in enumerate(points)))]
+    results = grade_cases(toy, student(loss=wrong_loss))
+    assert all(result.passed for result in results)
+    told = ["look at loss" in result.message for result in results]
+    assert told == [True, True, False, False, False]
+
+
 def test_a_wrong_gradient_still_fails_against_the_reference_loss():
     results = grade_cases(assignment(), student(gradient=lambda w: 2 * w))
     assert scores(results) == {"loss": 1.0, "gradient": 0.0, "loss_input": 1.0}
