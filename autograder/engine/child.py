@@ -287,7 +287,7 @@ def _scatter_pids() -> None:
         with open("/proc/sys/kernel/pid_max") as limit:
             top = int(limit.read())
         with open("/proc/sys/kernel/ns_last_pid", "w") as last:
-            last.write(str(1000 + secrets.randbelow(max(top - 100000, 1000))))
+            last.write(str(300 + secrets.randbelow(max(top - 301, 1))))  # pids below 300 are the kernel's
     except (OSError, ValueError):
         pass
 

@@ -24,7 +24,12 @@ SUBMISSION_NAMESPACES = 0x08000000 | 0x04000000 | 0x00020000 | 0x40000000  # CLO
 # to, as under bubblewrap, of this many MB: /tmp holds the submission's own folder (as big as bubblewrap's
 # /tmp, sandbox.SCRATCH_MB).
 PRIVATE_PLACES = {"/tmp": 256, "/var/tmp": 1, "/dev/shm": 1, "/run/lock": 1}
-COUNTERS = ("/proc/stat", "/proc/loadavg")  # hidden from a submission (seal_namespaces)
+# Counters of the whole machine that a submission can move by exact amounts (forks, huge-page faults,
+# disk reads, mlocks, dentries...) and the next one read back: each reads empty in a submission's /proc.
+COUNTERS = ("/proc/stat", "/proc/loadavg", "/proc/vmstat", "/proc/diskstats", "/proc/zoneinfo", "/proc/meminfo",
+            "/proc/interrupts", "/proc/softirqs", "/proc/schedstat", "/proc/buddyinfo", "/proc/pagetypeinfo",
+            "/proc/slabinfo", "/proc/swaps", "/proc/partitions", "/proc/uptime", "/proc/key-users")
+COUNTER_FOLDERS = ("/proc/pressure", "/proc/sys/fs", "/proc/sys/vm")  # each covered by an empty folder
 SEAL_ENV = "AUTOGRADER_SEAL"  # what the grader expects to be sealed ("seccomp,namespaces"), set by sandbox.py
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
 _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
@@ -127,10 +132,13 @@ def seal_namespaces(workdir: str | None) -> str | None:
     # (names, CPU time, memory) would be a channel between them. This /proc shows a uid its own alone.
     check(libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"hidepid=2"),
           "a private /proc")
-    # Counters of the whole machine that a submission moves exactly and the next could read (processes
-    # ever forked, the last pid made): empty here.
     for counter in COUNTERS:
-        check(libc.mount(b"/dev/null", counter.encode(), None, _MS_BIND, None), f"an empty {counter}")
+        if os.path.exists(counter):
+            check(libc.mount(b"/dev/null", counter.encode(), None, _MS_BIND, None), f"an empty {counter}")
+    for folder in COUNTER_FOLDERS:
+        if os.path.isdir(folder):
+            check(libc.mount(b"tmpfs", folder.encode(), b"tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+                             b"size=4k,mode=0555"), f"an empty {folder}")
     if os.path.ismount("/dev/mqueue"):  # the host's queues: show this namespace's instead
         check(libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None),
               "a private /dev/mqueue")
