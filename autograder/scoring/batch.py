@@ -163,12 +163,7 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
             steps.append(lambda: scores.add(result))
         return [*steps, lambda: on_result(result)]
 
-    serialize_ast_parsing()  # CPython 3.11: two threads converting source to AST at once can fail
-    threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(work, jobs)
     final = [results[p] for p in sorted(results)]
     if out_dir is not None:
         try:  # whole, in the order given, whatever order the results came in
@@ -186,6 +181,17 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
     if failures:
         raise BatchError("; ".join(one_line(failure, 500) for failure in failures))
     return final
+
+
+def in_threads(work: Callable[[int], None], jobs: int) -> None:
+    """``work(slot)`` for slots 0 .. jobs-1, each in a thread of its own (each
+    grading worker holds its own engine); returns when all have ended."""
+    serialize_ast_parsing()  # CPython 3.11: two threads converting source to AST at once can fail
+    threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _counted(results: dict[int, SubmissionResult]) -> list[SubmissionResult]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import queue
 import tempfile
-import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from autograder.engine.interface import EngineError
 from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
 from autograder.notebook.build import filled_notebook, mistaken_notebook, reference_sources
-from autograder.notebook.syntax import serialize_ast_parsing
+from autograder.scoring.batch import in_threads
 from autograder.scoring.grade import grade_cases
 from autograder.scoring.isolation import questions_that_may_lose
 from autograder.scoring.results import SubmissionResult
@@ -113,12 +112,7 @@ def grade_in_engines(notebooks: list[tuple[Assignment, Path]], *, jobs: int = 2)
         except Exception as error:  # the other workers grade what this one leaves
             problems.append(f"validation worker {slot}: {type(error).__name__}: {error}")
 
-    serialize_ast_parsing()  # CPython 3.11: two threads converting source to AST at once can fail
-    threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(work, jobs)
     if len(results) < len(notebooks):
         raise EngineError("; ".join(problems) or "some notebooks were not graded")
     return [results[position] for position in range(len(notebooks))]
