@@ -116,11 +116,11 @@ class BaseRun(ABC):
         """Several calls in one round trip, answered as each would have been
         on its own, one after the other: all answers when nothing went wrong
         but the functions themselves (a value, an exception); when a call hit
-        a time limit, the answers up to the first failed call only (from there
-        on the grader refuses what is stuck); the answers of the calls that
-        started within BATCH_SECONDS; none when the batch lost its process or
-        the process was found changed (the calls before would have had their
-        answers)."""
+        a time limit, the answers up to that call only (from there on the
+        grader refuses what is stuck); only those of the calls started within
+        the batch's budget (BATCH_SECONDS, or half the call limit); none when
+        the batch lost its process or the process was found changed (the
+        calls before would have had their answers)."""
         stuck, broken, tampered = len(self.stuck), self.broken_batches, self.tampered
         # Its reply may hold no more than one call's, and it gets no more time than one call: a value too
         # large for a call on its own must not be read because it came with others (honest batches of first
@@ -145,9 +145,9 @@ class BaseRun(ABC):
     def _calls(self, requests: list[tuple[str, tuple]], keep_args: bool,
                arrays: int | None = None, whole: bool = False) -> list[CallResult]:
         """The calls in one round trip: within one call limit per call, or,
-        for a ``whole`` batch, those that start within BATCH_SECONDS (the
-        answers end before the first that did not); ``arrays``: see
-        channel.reply_limits."""
+        for a ``whole`` batch, one call limit in all for those that start
+        within its budget (the answers end before the first that did not);
+        ``arrays``: see channel.reply_limits."""
         refused = [self.refusal(name) for name, _ in requests]
         if any(refused):
             sent = [k for k, refusal in enumerate(refused) if refusal is None]
