@@ -20,6 +20,7 @@ import numpy as np
 
 from autograder.engine.protocol import materialize
 from autograder.spec import Call, Program
+from autograder.tree import tree_map
 
 
 @dataclass
@@ -185,6 +186,16 @@ class Composed:
         return results
 
 
+def _fresh(leaf: Any) -> Any:
+    """A leaf of a reference call's arguments, as the call may have it: arrays
+    copied, immutable values shared, anything else deep-copied."""
+    if type(leaf) is np.ndarray:
+        return leaf.copy()
+    if isinstance(leaf, (int, float, complex, str, bytes, type(None), np.generic)):
+        return leaf
+    return copy.deepcopy(leaf)
+
+
 class ReferenceCaller:
     """Calls the reference implementation in the parent, on copies of the
     arguments so that one test can never disturb another."""
@@ -193,7 +204,7 @@ class ReferenceCaller:
         self.functions = functions
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
-        args = materialize(copy.deepcopy(args))
+        args = materialize(tree_map(_fresh, args))
         with warnings_module.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
             warnings_module.simplefilter("always")
             try:
