@@ -59,7 +59,7 @@ def main() -> None:
                 assignment = load_assignment(name, root)
                 notebooks = _notebooks(assignment, root, work / name)
                 rows += _per_submission(assignment, notebooks, engine, options, root, work / name)
-                resident = max(resident, sum(_pss_kb(pid) for pid in _tree(os.getpid())) / 1024)
+                resident = max(resident, _tree_pss_mb())
                 for jobs in options.jobs:
                     for size in options.sizes:
                         rows.append(_throughput(assignment, notebooks, jobs, size, work / name))
@@ -228,8 +228,13 @@ class PeakPss:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, sum(_pss_kb(pid) for pid in _tree(os.getpid())) / 1024)
+            self.peak_mb = max(self.peak_mb, _tree_pss_mb())
             self._stop.wait(self.every)
+
+
+def _tree_pss_mb() -> float:
+    """The summed PSS of this process and all its descendants, in MB."""
+    return sum(_pss_kb(pid) for pid in _tree(os.getpid())) / 1024
 
 
 def _tree(root: int) -> list[int]:

@@ -255,6 +255,7 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True, own_pids: bool = Fal
     # (and copying on write) every page of the imports: 40-55 ms, at a moment nobody chose, otherwise.
     _gc_freeze()
     protocol.send(sock, {"ready": True})
+    top = _pid_max() if own_pids else 0
     template, workdir = None, None
     while True:
         try:
@@ -263,7 +264,7 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True, own_pids: bool = Fal
             return
         if header.get("op") == "start":
             if own_pids:  # not the machine's namespace, which is not ours to move (and every process moves it)
-                _scatter_pids()
+                _scatter_pids(top)
             workdir = tempfile.mkdtemp(prefix="submission-")
             template, ours = _spawn(sock, serve_template, header.get("limits", {}), workdir, watched)
             _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(template)])
@@ -278,17 +279,24 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True, own_pids: bool = Fal
             protocol.send(sock, {"ok": not left, "left": left[:20]})
 
 
-def _scatter_pids() -> None:
-    """In a pid namespace of the sandbox's own (bubblewrap's), the next pid is
-    made random before each submission's process is forked: otherwise the
-    first pid a submission sees follows from how many processes the one
-    before made, which it may choose, a channel from one to the next."""
+def _pid_max() -> int:
     try:
         with open("/proc/sys/kernel/pid_max") as limit:
-            top = int(limit.read())
+            return int(limit.read())
+    except (OSError, ValueError):
+        return 32768  # the kernel's default
+
+
+def _scatter_pids(top: int) -> None:
+    """In a pid namespace of the sandbox's own (bubblewrap's), the next pid is
+    made random (below ``top``, pid_max) before each submission's process is
+    forked: otherwise the first pid a submission sees follows from how many
+    processes the one before made, which it may choose, a channel from one to
+    the next."""
+    try:
         with open("/proc/sys/kernel/ns_last_pid", "w") as last:
             last.write(str(300 + secrets.randbelow(max(top - 301, 1))))  # pids below 300 are the kernel's
-    except (OSError, ValueError):
+    except OSError:
         pass
 
 

@@ -18,7 +18,7 @@ import queue
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from autograder.engine.kernel import KernelEngine
 from autograder.engine.sandbox import choose_isolation
@@ -104,14 +104,13 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
     run = start_run(gradebook, assignment.name, out_dir, resume) if gradebook is not None else ""
     results: dict[int, SubmissionResult] = {}
     failures: list[str] = []  # outputs that could not be written
-    lost_workers: list[str] = []  # workers that died (the others grade what they leave)
     lock = threading.Lock()
-    todo: queue.Queue = queue.Queue()
+    todo: list[tuple[int, Submission]] = []  # what is not known from an earlier run
     for position, submission in enumerate(submissions):
         earlier = earlier_result(out_dir, submission.label, assignment.name, digests[position], submission.source,
                                  decided[position]) if resume and out_dir is not None else None
         if earlier is None:
-            todo.put((position, submission))
+            todo.append((position, submission))
             continue
         results[position] = earlier
         if gradebook is not None:  # recorded when it was graded, unless that run kept no gradebook
@@ -129,27 +128,22 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
         except OSError as error:
             failures.append(f"scores.csv: {type(error).__name__}: {error}")
 
-    def work(slot: int) -> None:
-        try:
-            with (executor.engine(slot, run_all_cells) if executor is not None
-                  else KernelEngine() if kernel else Engine(slot, chosen)) as engine:
-                engine.run_all_cells = run_all_cells
-                while True:
-                    try:
-                        position, submission = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    result = _grade_one(assignment, submission, engine, include_hidden, limits, decided[position])
-                    with lock:
-                        results[position] = result
-                        for step in _outputs(result, position):
-                            try:  # each output on its own: one that fails costs no other
-                                step()
-                            except Exception as error:
-                                failures.append(f"{submission.label}: {type(error).__name__}: {error}")
-        except BaseException as error:  # an engine that cannot start: the other workers go on
-            with lock:
-                lost_workers.append(f"grading worker {slot}: {type(error).__name__}: {error}")
+    def open_engine(slot: int):
+        engine = (executor.engine(slot, run_all_cells) if executor is not None
+                  else KernelEngine() if kernel else Engine(slot, chosen))
+        engine.run_all_cells = run_all_cells
+        return engine
+
+    def grade(engine, item: tuple[int, Submission]) -> None:
+        position, submission = item
+        result = _grade_one(assignment, submission, engine, include_hidden, limits, decided[position])
+        with lock:
+            results[position] = result
+            for step in _outputs(result, position):
+                try:  # each output on its own: one that fails costs no other
+                    step()
+                except Exception as error:
+                    failures.append(f"{submission.label}: {type(error).__name__}: {error}")
 
     def _outputs(result: SubmissionResult, position: int) -> list[Callable[[], object]]:
         steps: list[Callable[[], object]] = []
@@ -163,7 +157,8 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
             steps.append(lambda: scores.add(result))
         return [*steps, lambda: on_result(result)]
 
-    in_threads(work, jobs)
+    # workers that died (the others grade what they leave)
+    lost_workers = [f"grading worker {lost}" for lost in in_engines(todo, jobs, open_engine, grade)]
     final = [results[p] for p in sorted(results)]
     if out_dir is not None:
         try:  # whole, in the order given, whatever order the results came in
@@ -183,15 +178,38 @@ def grade_batch(assignment: Assignment, paths: list[Path] | None = None, out_dir
     return final
 
 
-def in_threads(work: Callable[[int], None], jobs: int) -> None:
-    """``work(slot)`` for slots 0 .. jobs-1, each in a thread of its own (each
-    grading worker holds its own engine); returns when all have ended."""
+def in_engines(items: list, jobs: int, open_engine: Callable[[int], Any],
+               handle: Callable[[Any, Any], None]) -> list[str]:
+    """Every item handed to ``handle(engine, item)`` by ``jobs`` workers, each
+    in a thread of its own with its own engine (``open_engine(slot)``, used
+    as a context manager), taking the next item when done with the last;
+    returns once all have ended. An engine that cannot start (or a worker
+    that fails) ends its worker only, and the others take what it leaves:
+    returned is, for each worker ended so, "SLOT: why"."""
+    todo: queue.Queue = queue.Queue()
+    for item in items:
+        todo.put(item)
+    lost: list[str] = []
+
+    def work(slot: int) -> None:
+        try:
+            with open_engine(slot) as engine:
+                while True:
+                    try:
+                        item = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    handle(engine, item)
+        except BaseException as error:
+            lost.append(f"{slot}: {type(error).__name__}: {error}")
+
     serialize_ast_parsing()  # CPython 3.11: two threads converting source to AST at once can fail
     threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(max(1, jobs))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return lost
 
 
 def _counted(results: dict[int, SubmissionResult]) -> list[SubmissionResult]:

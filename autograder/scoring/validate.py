@@ -9,7 +9,6 @@ it replaces in the reference function exactly once, so it cannot drift from it."
 from __future__ import annotations
 
 import dataclasses
-import queue
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from autograder.engine.interface import EngineError
 from autograder.engine.sandbox import choose_isolation
 from autograder.engine.session import Engine, Limits
 from autograder.notebook.build import filled_notebook, mistaken_notebook, reference_sources
-from autograder.scoring.batch import in_threads
+from autograder.scoring.batch import in_engines
 from autograder.scoring.grade import grade_cases
 from autograder.scoring.isolation import questions_that_may_lose
 from autograder.scoring.results import SubmissionResult
@@ -76,8 +75,8 @@ def validate_assignments(assignments: list[Assignment], root: Path, *, jobs: int
             for stem, notebook in notebooks.items():
                 nbformat.write(notebook, paths[stem])
             plans.append((assignment, drifts, paths))
-        graded = iter(grade_in_engines([(assignment, path) for assignment, _, paths in plans for path in paths.values()],
-                                       jobs=jobs))
+        everything = [(assignment, path) for assignment, _, paths in plans for path in paths.values()]
+        graded = iter(grade_in_engines(everything, jobs=jobs))
         return [_verdicts(assignment, drifts, {stem: next(graded) for stem in paths})
                 for assignment, drifts, paths in plans]
 
@@ -94,27 +93,15 @@ def grade_in_engines(notebooks: list[tuple[Assignment, Path]], *, jobs: int = 2)
     ``validation_limits``, ``jobs`` at a time, each worker in its own engine;
     results in the order given. EngineError if a sandbox cannot start."""
     isolation = choose_isolation("auto")
-    todo: queue.Queue = queue.Queue()
-    for position, item in enumerate(notebooks):
-        todo.put((position, item))
     results: dict[int, SubmissionResult] = {}
-    problems: list[str] = []
 
-    def work(slot: int) -> None:
-        try:
-            with Engine(slot, isolation) as engine:
-                while True:
-                    try:
-                        position, (assignment, path) = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    results[position] = grade_notebook(assignment, path, engine, limits=validation_limits(assignment))
-        except Exception as error:  # the other workers grade what this one leaves
-            problems.append(f"validation worker {slot}: {type(error).__name__}: {error}")
+    def grade(engine: Engine, item: tuple[int, tuple[Assignment, Path]]) -> None:
+        position, (assignment, path) = item
+        results[position] = grade_notebook(assignment, path, engine, limits=validation_limits(assignment))
 
-    in_threads(work, jobs)
+    lost = in_engines(list(enumerate(notebooks)), jobs, lambda slot: Engine(slot, isolation), grade)
     if len(results) < len(notebooks):
-        raise EngineError("; ".join(problems) or "some notebooks were not graded")
+        raise EngineError("; ".join(f"validation worker {why}" for why in lost) or "some notebooks were not graded")
     return [results[position] for position in range(len(notebooks))]
 
 
