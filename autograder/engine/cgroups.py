@@ -1,14 +1,22 @@
-"""A control group per submission: its memory and process count taken
-together, whatever it forks or keeps in memory files.
+"""A control group per engine: the memory and process count of the
+submission it grades taken together, whatever the submission forks or keeps
+in memory files.
 
 The rlimits a template sets (child.py) hold per process: RLIMIT_AS counts one
 process's address space, so five forked children may each use the whole
 memory limit, and memory in tmpfs files is in no address space at all. A
 memory cgroup counts every page its processes use, tmpfs and shared memory
 included, and a pids cgroup every process and thread. The grader (root, on
-the trusted side: the sandbox has no /sys) puts each submission's template
-in a group of its own before any cell runs, so everything the submission
-starts is in it; the group is killed and removed in the cleanup.
+the trusted side: the sandbox has no /sys) puts the engine's zygote in a
+group of its own once, as it starts, so every template it forks is born in
+the group, before any cell runs, and so is everything the submission starts.
+Moving a process into a group later costs the grader an RCU grace period
+(about 10 ms here, in cgroup v1), which a group per submission paid every
+time. The engine grades one submission at a time: the cleanup kills every
+process of the group but the zygote (``Group.kill``) before the next one.
+The zygote's own share is small (what it allocates after it is moved: its
+imports were charged before) and is covered by MARGIN_MB; the kernel's OOM
+killer chooses a submission's process before it (child.py, ``_oom_first``).
 
 cgroup v2 (``memory.max``, ``memory.swap.max``, ``pids.max``) is used where
 its memory and pids controllers can be had; else cgroup v1's memory and pids
@@ -27,10 +35,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.engine.channel import pid_of
+
 # Beyond the memory limit: the submission's private /tmp (sealing.PRIVATE_PLACES, tmpfs: its pages are
 # charged to the group) and the pages a forked template copies from the pre-warmed zygote as it runs.
 MARGIN_MB = 320
-PROCESS_MARGIN = 16  # the template, its worker and their threads, beyond the notebook's process limit
+PROCESS_MARGIN = 16  # the zygote, the template, its worker and their threads, beyond the notebook's limit
 PARENT = "autograder"
 _names = itertools.count()
 
@@ -46,30 +56,43 @@ class Layout:
 
 @dataclass
 class Group:
-    """One submission's control group (one folder per hierarchy)."""
+    """One engine's control group (one folder per hierarchy)."""
 
     layout: Layout
     folders: tuple[Path, ...]
+    limits: tuple[int | None, int | None] | None = None  # (memory_mb, processes) last set
 
     def add(self, pidfd: int) -> None:
         """Move the process of ``pidfd`` (and what it forks from now on) into the group.
         OSError if the kernel refuses."""
-        pid = _pid_of(pidfd)
+        pid = pid_of(pidfd)
         if pid is None:
             raise ProcessLookupError("the process to confine is gone")
         for folder in self.folders:
             (folder / "cgroup.procs").write_text(str(pid))
 
-    def kill(self) -> None:
-        """SIGKILL every process in the group (cgroup.kill where the kernel has it)."""
+    def limit(self, memory_mb: int | None, processes: int | None) -> None:
+        """Set the group's memory limit to ``memory_mb`` plus MARGIN_MB and its
+        process limit to ``processes`` plus PROCESS_MARGIN (None: no limit),
+        unless they are set already. OSError if the kernel refuses."""
+        if self.limits != (memory_mb, processes):
+            _set_limits(self, memory_mb, processes)
+            self.limits = (memory_mb, processes)
+
+    def kill(self, keep: int | None = None) -> None:
+        """SIGKILL every process in the group but ``keep`` (a pid in the
+        grader's namespace: the zygote); all of them with cgroup.kill where
+        the kernel has it and none is kept."""
         for folder in self.folders:
-            if (folder / "cgroup.kill").exists():
+            if keep is None and (folder / "cgroup.kill").exists():
                 try:
                     (folder / "cgroup.kill").write_text("1")
                     continue
                 except OSError:
                     pass
             for pid in _members(folder):
+                if pid == keep:
+                    continue
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
@@ -105,16 +128,17 @@ class Group:
 
 
 def confine(pidfd: int, memory_mb: int | None, processes: int | None) -> Group | None:
-    """A new group with the submission's memory limit (plus MARGIN_MB) and
-    process limit (plus PROCESS_MARGIN), holding the process of ``pidfd``.
-    None where this machine has no usable cgroups (``unavailable_reason``);
-    OSError if making it fails where they are usable."""
+    """A new group with a memory limit of ``memory_mb`` plus MARGIN_MB and a
+    process limit of ``processes`` plus PROCESS_MARGIN (None: no limit yet),
+    holding the process of ``pidfd``. None where this machine has no usable
+    cgroups (``unavailable_reason``); OSError if making it fails where they
+    are usable."""
     layout = _layout()
     if layout is None:
         return None
     group = _make(layout)
     try:
-        _set_limits(group, memory_mb, processes)
+        group.limit(memory_mb, processes)
         group.add(pidfd)
     except OSError:
         group.remove(wait=1.0)
@@ -146,7 +170,7 @@ def _probe() -> tuple[Layout | None, str]:
         try:  # prove it: make a group, limit it, remove it
             group = _make(layout)
             try:
-                _set_limits(group, 64, 8)
+                group.limit(64, 8)
             finally:
                 group.remove(wait=1.0)
         except OSError as error:
@@ -214,7 +238,7 @@ def _v1_layout() -> Layout:
 
 
 def _make(layout: Layout) -> Group:
-    name = f"submission-{os.getpid()}-{next(_names)}"
+    name = f"engine-{os.getpid()}-{next(_names)}"
     folders = (layout.memory / name,) if layout.version == 2 else (layout.memory / name, layout.pids / name)
     made = []
     try:
@@ -230,7 +254,7 @@ def _make(layout: Layout) -> Group:
 def _remove_orphans(layout: Layout) -> None:
     """Remove the groups of graders that ended without removing theirs (killed, say)."""
     for parent in dict.fromkeys((layout.memory, layout.pids)):
-        for folder in parent.glob("submission-*-*"):
+        for folder in parent.glob("engine-*-*"):
             try:
                 os.kill(int(folder.name.split("-")[1]), 0)
                 continue  # its grader still runs
@@ -260,10 +284,13 @@ def _set_limits(group: Group, memory_mb: int | None, processes: int | None) -> N
         (folder / "pids.max").write_text(count)
         return
     memory_folder, pids_folder = group.folders
-    if memory_mb:
-        (memory_folder / "memory.limit_in_bytes").write_text(memory)
-        if (memory_folder / "memory.memsw.limit_in_bytes").exists():  # memory and swap together
-            (memory_folder / "memory.memsw.limit_in_bytes").write_text(memory)
+    memory = memory if memory_mb else "-1"
+    swap = memory_folder / "memory.memsw.limit_in_bytes"  # memory and swap together: never below the memory limit
+    if swap.exists():
+        swap.write_text("-1")
+    (memory_folder / "memory.limit_in_bytes").write_text(memory)
+    if swap.exists():
+        swap.write_text(memory)
     (pids_folder / "pids.max").write_text(count)
 
 
@@ -272,16 +299,3 @@ def _members(folder: Path) -> list[int]:
         return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
     except (OSError, ValueError):
         return []
-
-
-def _pid_of(pidfd: int) -> int | None:
-    """The pid (in the grader's namespace) a pidfd refers to; None once it has exited."""
-    try:
-        with open(f"/proc/self/fdinfo/{pidfd}") as info:
-            for line in info:
-                if line.startswith("Pid:"):
-                    pid = int(line.split()[1])
-                    return pid if pid > 0 else None
-    except (OSError, ValueError):
-        pass
-    return None

@@ -102,6 +102,20 @@ class Channel:
             raise ProcessLost("ended")
         return Channel(socket.socket(fileno=fds[0]), fds[1])
 
+    def receive_pidfd(self, timeout: float) -> int:
+        """A pidfd the other side hands over (of itself: the zygote's, as it
+        says it is ready) within ``timeout`` seconds. ProcessLost otherwise."""
+        self.sock.settimeout(timeout)
+        try:
+            _, fds, _, _ = socket.recv_fds(self.sock, 1, 1)
+        except (socket.timeout, TimeoutError):
+            raise ProcessLost("timeout") from None
+        except OSError:
+            raise ProcessLost("ended") from None
+        if len(fds) != 1:
+            raise ProcessLost("ended")
+        return fds[0]
+
     def kill(self) -> None:
         """SIGKILL the process (through its pidfd), then close our ends. Once only."""
         if self.closed:
@@ -125,13 +139,14 @@ class Channel:
                 pass
 
 
-def _pid_of(pidfd: int) -> int | None:
-    """The pid (in the grader's namespace) a pidfd refers to."""
+def pid_of(pidfd: int) -> int | None:
+    """The pid (in the grader's namespace) a pidfd refers to; None once it has exited."""
     try:
         with open(f"/proc/self/fdinfo/{pidfd}") as info:
             for line in info:
                 if line.startswith("Pid:"):
-                    return int(line.split()[1])
+                    pid = int(line.split()[1])
+                    return pid if pid > 0 else None
     except (OSError, ValueError):
         pass
     return None
@@ -140,7 +155,7 @@ def _pid_of(pidfd: int) -> int | None:
 def is_child_of(child_pidfd: int, parent_pidfd: int) -> bool:
     """Whether the process of ``child_pidfd`` is, right now, a child of that of
     ``parent_pidfd`` (False when either is gone or cannot be read)."""
-    child, parent = _pid_of(child_pidfd), _pid_of(parent_pidfd)
+    child, parent = pid_of(child_pidfd), pid_of(parent_pidfd)
     if not child or not parent or child <= 0:
         return False
     try:

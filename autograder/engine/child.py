@@ -40,6 +40,7 @@ import numpy
 from autograder.engine import hangs, integrity, protocol, student_code
 from autograder.engine.cleanup import kill_all, left_behind, reap, remove_files_of
 from autograder.engine.hangs import stop_stuck
+from autograder.engine.hugepages import collapse_anonymous_memory
 from autograder.engine.magics import Shell
 from autograder.engine.sealing import SEALS, prepare_seals, seal_calls, seal_namespaces
 from autograder.engine.student_code import answer_calls, run_cell
@@ -104,12 +105,32 @@ def serve_worker(sock: socket.socket, namespace: dict, store: protocol.HandleSto
         protocol.send(sock, {"replies": replies}, out_blobs)
 
 
-def serve_template(sock: socket.socket, limits: dict, workdir: str, watched: tuple) -> None:
+def serve_template(sock: socket.socket, workdir: str, watched: tuple) -> None:
+    """Set up, as root, everything that neither acts as the student's uid nor
+    needs the limits (namespaces, mounts, the shell, the seccomp filter), so
+    that it is done before the grader asks for it; then wait for the zygote's
+    word (sent once the uid is proven empty, with the limits) and become the
+    submission's process, which runs its cells."""
     os.setsid()
+    _oom_first()
     if SEALS.namespaces:  # while still root: namespaces and a private /tmp of this submission's own
         workdir = seal_namespaces(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir)  # the rest is the zygote's, already scrubbed by the grader
     tempfile.tempdir = workdir
+    _skip_rendering()
+    shell = Shell()
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": lambda: shell,
+                 "display": lambda *a, **k: None}
+    sys.modules["__main__"].__dict__.update(namespace)
+    namespace = sys.modules["__main__"].__dict__
+    store = protocol.HandleStore()
+    seal_calls()  # the cells, the workers and all they fork carry the seccomp filter
+    hidden = integrity.hide()  # the grader's modules leave sys.modules, and cannot be imported again
+    try:
+        header, _ = protocol.receive(sock)
+    except (EOFError, OSError, protocol.ProtocolError):
+        return
+    limits = header.get("limits") if isinstance(header.get("limits"), dict) else {}
     _drop_privileges(limits.get("uid"), workdir)
     _die_with_parent()  # after the uid change, which would clear it
     _apply_limits(limits)
@@ -118,16 +139,7 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str, watched: tup
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.path[:] = [p for p in sys.path if p and "autograder" not in p and p != os.getcwd()]
-    _skip_rendering()
-    shell = Shell()
-    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": lambda: shell,
-                 "display": lambda *a, **k: None}
-    sys.modules["__main__"].__dict__.update(namespace)
-    namespace = sys.modules["__main__"].__dict__
-    store = protocol.HandleStore()
     me = os.getpid()
-    seal_calls()  # the cells, the workers and all they fork carry the seccomp filter
-    integrity.hide()  # last: the grader's modules leave sys.modules, and cannot be imported again
     while True:
         try:
             header, _ = protocol.receive(sock)
@@ -149,6 +161,18 @@ def serve_template(sock: socket.socket, limits: dict, workdir: str, watched: tup
             _gc_freeze()  # see serve_zygote: the worker's collections skip what the cells made
             pid, ours = _spawn(sock, serve_worker, namespace, store, watched)
             _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(pid)])
+
+
+def _oom_first() -> None:
+    """A submission's processes are the OOM killer's first choice, before the
+    zygote in the same control group (cgroups.py), whatever their size: a
+    template's resident set counts the pages it shares with the zygote. Raising
+    one's own score needs no privilege."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adjustment:
+            adjustment.write("1000")
+    except OSError:
+        pass
 
 
 def _only_me(me: int) -> None:
@@ -254,21 +278,60 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True, own_pids: bool = Fal
     # collection in a template or worker then walks only what the submission made, instead of touching
     # (and copying on write) every page of the imports: 40-55 ms, at a moment nobody chose, otherwise.
     _gc_freeze()
-    protocol.send(sock, {"ready": True})
+    collapse_anonymous_memory()  # then forks and exits take fewer page-table entries (hugepages.py)
+    # Ready, with this process's pidfd: the grader puts it in the engine's control group (cgroups.py).
+    _send_fds(sock, {"ready": True}, [os.pidfd_open(os.getpid())])
     top = _pid_max() if own_pids else 0
     template, workdir = None, None
+    prepared = None  # a template forked ahead, still root, for the next "start"
+
+    def fork_template() -> tuple[int, socket.socket, str]:
+        """A template that sets up what needs no uid and no limits, then waits (serve_template)."""
+        if own_pids:  # not the machine's namespace, which is not ours to move (and every process moves it)
+            _scatter_pids(top)
+        folder = tempfile.mkdtemp(prefix="submission-")
+        pid, ours = _spawn(sock, serve_template, folder, watched)
+        return pid, ours, folder
+
+    def release(forked: tuple[int, socket.socket, str], limits) -> None:
+        """Let a template become the submission's process, and hand it to the grader."""
+        nonlocal template, workdir
+        pid, ours, folder = forked
+        if own_pids:  # whatever the template's pid says, the pids the submission makes start anew
+            _scatter_pids(top)
+        protocol.send(ours, {"limits": limits if isinstance(limits, dict) else {}})
+        handle = os.pidfd_open(pid)  # OSError if it is gone
+        template, workdir = pid, folder
+        _send_fds(sock, {"ok": True}, [ours.detach(), handle])
+
+    def discard(forked: tuple[int, socket.socket, str]) -> None:
+        pid, ours, folder = forked
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        ours.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        reap()
+
     while True:
         try:
             header, _ = protocol.receive(sock)
         except (EOFError, OSError, protocol.ProtocolError):
             return
         if header.get("op") == "start":
-            if own_pids:  # not the machine's namespace, which is not ours to move (and every process moves it)
-                _scatter_pids(top)
-            workdir = tempfile.mkdtemp(prefix="submission-")
-            template, ours = _spawn(sock, serve_template, header.get("limits", {}), workdir, watched)
-            _send_fds(sock, {"ok": True}, [ours.detach(), os.pidfd_open(template)])
+            forked, prepared = prepared or fork_template(), None
+            try:
+                release(forked, header.get("limits"))
+            except OSError:  # the one forked ahead is gone (the grader's kill of the group): a fresh one
+                discard(forked)
+                release(fork_template(), header.get("limits"))
         elif header.get("op") == "cleanup":
+            if prepared is not None:
+                discard(prepared)
+            # The next submission's template is forked first (the grader killed every process of the group
+            # already), so that it sets itself up while this waits for the last submission's processes to end.
+            prepared = fork_template() if header.get("next") is True else None
             uid = header.get("uid")
             left = kill_all(uid, template)
             if workdir:
@@ -276,6 +339,9 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True, own_pids: bool = Fal
             remove_files_of(uid)
             left += left_behind(uid)  # and prove it: what the cleanup could not remove is reported
             template, workdir = None, None
+            if left and prepared is not None:
+                discard(prepared)
+                prepared = None
             protocol.send(sock, {"ok": not left, "left": left[:20]})
 
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from autograder.engine import cgroups, protocol
-from autograder.engine.channel import Channel, ProcessLost, is_child_of
+from autograder.engine.channel import Channel, ProcessLost, is_child_of, pid_of
 from autograder.engine.interface import EngineError, Limits
 from autograder.engine.run import GRACE, BaseRun
 from autograder.engine.sandbox import Isolation, choose_isolation, claim_student_uid, zygote_command, zygote_environment
@@ -45,7 +45,8 @@ class Engine:
         self._retired_claims: list = []
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
-        self._groups: list[cgroups.Group] = []  # control groups of submissions not yet removed
+        self._group: cgroups.Group | None = None  # the zygote's, and so every submission's (cgroups.py)
+        self._zygote_pid: int | None = None  # in the grader's namespace, as the zygote's pidfd told
         self._command: list[str] = []
         self._greeted = False  # the zygote said it is ready
 
@@ -86,7 +87,29 @@ class Engine:
             said = header.get("error")  # the zygote's own words, before any student code ran
             raise EngineError("the sandbox did not start: " + (said[:300] if isinstance(said, str) and said
                                                                 else "it sent an unexpected greeting"))
+        try:
+            zygote = Channel(ours, -1).receive_pidfd(60)
+        except ProcessLost:
+            self._stop()
+            raise EngineError("the sandbox did not start: it sent no handle on itself") from None
+        try:
+            self._confine_zygote(zygote)
+        finally:
+            os.close(zygote)
         self._greeted = True
+
+    def _confine_zygote(self, pidfd: int) -> None:
+        """Put the zygote in the engine's control group (made the first time):
+        every template is born in the group."""
+        self._zygote_pid = pid_of(pidfd)
+        try:
+            if self._group is None:
+                self._group = cgroups.confine(pidfd, None, None)
+            else:
+                self._group.add(pidfd)
+        except OSError as error:
+            self._stop()
+            raise EngineError(f"the sandbox's control group could not be made: {error}") from None
 
     def open(self, limits: Limits) -> "Run":
         """A fresh process for one submission, as a uid that a cleanup has
@@ -110,12 +133,17 @@ class Engine:
                 break
         else:
             raise EngineError(f"no sandbox uid could be proven empty (retired: {', '.join(map(str, self.retired))})")
-        header = {"op": "start", "limits": {"uid": self.uid, "memory_mb": limits.memory_mb,
-                                            "processes": limits.processes, "file_mb": limits.file_mb,
-                                            "cpu_seconds": int(limits.total_timeout) + 5}}
+        try:
+            if self._group is not None:
+                self._group.limit(limits.memory_mb, limits.processes)
+        except OSError as error:
+            raise EngineError(f"the submission's control group could not be limited: {error}") from None
         if self._sock is None:  # _start() always makes one, or raises
             raise EngineError("the sandbox did not start")
         zygote = Channel(self._sock, -1)  # the zygote's own process is ours to stop, not to signal
+        header = {"op": "start", "limits": {"uid": self.uid, "memory_mb": limits.memory_mb,
+                                            "processes": limits.processes, "file_mb": limits.file_mb,
+                                            "cpu_seconds": int(limits.total_timeout) + 5}}
         try:
             zygote.request(header, timeout=30)
             template = zygote.receive_channel(30)
@@ -123,33 +151,29 @@ class Engine:
             self._stop()  # the zygote was killed (by a student?): start afresh next time
             raise EngineError("the sandbox stopped answering") from None
         self._proven = False  # a submission runs as the uid from now on
-        try:  # before any cell runs: its memory and processes counted together, whatever it forks
-            group = cgroups.confine(template.pidfd, limits.memory_mb, limits.processes)
-        except OSError as error:
-            template.kill()
-            raise EngineError(f"the submission's control group could not be made: {error}") from None
-        if group is not None:
-            self._groups.append(group)
         return Run(self, template, limits)
 
-    def cleanup(self) -> None:
+    def cleanup(self, prepare: bool = False) -> None:
         """Kill every process the last submission left behind, and have the
         zygote prove that nothing of its uid is left (processes, kernel keys,
         System V objects, files). EngineError if something is: the zygote is
         stopped and the uid retired (held, never run as again; a fresh uid
-        is claimed), so the next submission cannot find it."""
-        for group in self._groups:
-            group.kill()
+        is claimed), so the next submission cannot find it. With ``prepare``,
+        the zygote forks the next submission's template at once, which sets
+        up what needs neither the uid nor the limits while the grader reads
+        the next notebook (child.py)."""
+        if self._group is not None:
+            self._group.kill(keep=self._zygote_pid)
         if self._sock is None:
             return
         try:
             self._sock.settimeout(30)
-            protocol.send(self._sock, {"op": "cleanup", "uid": self.uid})
+            # a command that grades one notebook needs no next template
+            protocol.send(self._sock, {"op": "cleanup", "uid": self.uid, "next": prepare and self.warm_up})
             header, _ = protocol.receive(self._sock, time.monotonic() + 30)
         except (EOFError, OSError, protocol.ProtocolError):
             self._stop()  # nothing proven: the next open() proves the uid with a fresh zygote
             return
-        self._remove_groups()  # the zygote reaped their processes
         left = header.get("left")
         if header.get("ok") is True and not left:
             self._proven = True
@@ -179,6 +203,8 @@ class Engine:
         except EngineError:
             pass  # retired, and released below like the rest
         self._stop()
+        if self._group is not None and self._group.remove():
+            self._group = None
         for claim in [self._uid_claim, *self._retired_claims]:
             if claim is not None:
                 claim.release()
@@ -197,10 +223,9 @@ class Engine:
                 pass
             self._process.wait()
             self._process = None
-        self._remove_groups()
-
-    def _remove_groups(self) -> None:
-        self._groups = [group for group in self._groups if not group.remove()]  # the rest: next time
+        self._zygote_pid = None
+        if self._group is not None:
+            self._group.kill()  # what the zygote left: a zygote started again starts in an empty group
 
     def __enter__(self) -> "Engine":
         return self
@@ -256,7 +281,7 @@ class Run(BaseRun):
         self._drop_worker()
         self.template.kill()
         try:
-            self.engine.cleanup()
+            self.engine.cleanup(prepare=True)
         except EngineError as error:  # the submission's result stands; the engine goes on with a fresh uid
             self.notes.append(say("cleanup_failed", reason=error))
 
