@@ -158,9 +158,11 @@ class Composed:
     def __init__(self, student: Caller, reference: "ReferenceCaller", own: frozenset[str]):
         self.student, self.reference, self.own = student, reference, own
         self.borrowed: set[str] = set()
+        self.asked_student = False  # whether any call went to the student: else its values are the reference's
 
     def _route(self, name: str) -> Caller:
         if name in self.own:
+            self.asked_student = True
             return self.student
         self.borrowed.add(name)
         return self.reference

@@ -106,3 +106,38 @@ def test_without_the_reference_the_public_checks_compare_the_student_functions_w
     results = grade_cases(assignment(with_reference=False), student(loss=wrong_loss), include_hidden=False)
     agrees = next(r for r in results if r.name == "the gradient agrees with the loss")
     assert not agrees.passed and "central differences of loss(w)" in agrees.message
+
+
+def test_central_differences_of_the_reference_alone_are_computed_once_per_case_for_every_submission():
+    """A wrong gradient is checked entry by entry against the reference's loss:
+    the same values for every submission, so the reference runs for the first
+    one only, and the second gets the very same score and message."""
+    calls = []
+
+    def counted_loss(w):
+        calls.append(w)
+        return loss(w)
+
+    graded = assignment()
+    graded.reference["loss"] = counted_loss
+    wrong = student(gradient=lambda w: 3 * w)
+    first = grade_cases(graded, wrong)
+    after_first = len(calls)
+    second = grade_cases(graded, wrong)
+    assert after_first >= 2 * 3, "the first submission evaluates the loss at x ± eps e_i"
+    assert len(calls) == after_first, "the second takes them from the assignment's cache"
+    assert [(r.name, r.points, r.message) for r in first] == [(r.name, r.points, r.message) for r in second]
+    agrees = next(r for r in second if r.name == "the gradient agrees with the loss")
+    assert not agrees.passed and "3 of 3 entries" in agrees.message
+    assert grade_cases(graded, student())[1].passed, "a right gradient still agrees with the kept values"
+
+
+def test_central_differences_that_call_the_student_are_never_kept():
+    """The loss is the question's own function there: each submission's own values."""
+    own_loss = Question("loss", (Case("the reference gradient agrees with your loss", POINT,
+                                      DerivativeAgrees("gradient", "loss", wrt=0)),))
+    graded = Assignment("toy", {"loss": ("w",), "gradient": ("w",)}, "", [own_loss],
+                        reference={"loss": loss, "gradient": gradient})
+    assert grade_cases(graded, student(loss=wrong_loss))[0].points == 0
+    assert grade_cases(graded, student())[0].passed, "the right loss is judged on its own values, not the last one's"
+    assert not any(key[1] == "entry by entry" for key in graded.expected_cache if isinstance(key, tuple))
