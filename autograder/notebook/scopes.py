@@ -155,17 +155,8 @@ def bindings_of(parsed: list[Cell]) -> dict[str, list[Binding]]:
     for cell in parsed:
         if cell.tree is None:
             continue
-        seen, assigned = set(), set()  # an assignment's targets are classified with it
-        for node in cell_scope(cell.tree):
-            if id(node) in assigned:
-                continue
-            if isinstance(node, ast.Assign):
-                assigned |= {id(n) for target in node.targets for n in ast.walk(target)}
-            for name, binding in _binding_sites(node):
-                found.setdefault(name, []).append(binding)
-                seen.add(name)
-        for name in cell.binds - seen:  # walrus, match captures...: bound, but not in a way we classify
-            found.setdefault(name, []).append(Binding("other"))
+        for name, binding in _cell_bindings(cell.tree, frozenset(cell.binds)):
+            found.setdefault(name, []).append(binding)
     checkers = {name for name, ways in found.items()
                 if ways and all(b.kind == "import" and b.path == SELF_CHECK for b in ways)}
     for ways in found.values():
@@ -173,6 +164,25 @@ def bindings_of(parsed: list[Cell]) -> dict[str, list[Binding]]:
             if binding.kind == "other" and _is_checker(binding.node, checkers):
                 ways[k] = Binding("checker", binding.node)
     return found
+
+
+@functools.lru_cache(maxsize=512)
+def _cell_bindings(tree: ast.Module, binds: frozenset[str]) -> tuple[tuple[str, Binding], ...]:
+    """(name, how) of every binding at a cell's top level, in order; cached
+    by tree, as read_cell is (a class's notebooks share most cells)."""
+    found = []
+    seen, assigned = set(), set()  # an assignment's targets are classified with it
+    for node in cell_scope(tree):
+        if id(node) in assigned:
+            continue
+        if isinstance(node, ast.Assign):
+            assigned |= {id(n) for target in node.targets for n in ast.walk(target)}
+        for name, binding in _binding_sites(node):
+            found.append((name, binding))
+            seen.add(name)
+    for name in sorted(binds - seen):  # walrus, match captures...: bound, but not in a way we classify
+        found.append((name, Binding("other")))
+    return tuple(found)
 
 
 def _binding_sites(node: ast.AST):
