@@ -79,6 +79,32 @@ class Group:
             _set_limits(self, memory_mb, processes)
             self.limits = (memory_mb, processes)
 
+    def usage_mb(self) -> float:
+        """Memory charged to the group now (0 if unreadable)."""
+        for name in ("memory.current", "memory.usage_in_bytes"):
+            try:
+                return int((self.folders[0] / name).read_text()) / 2**20
+            except (OSError, ValueError):
+                continue
+        return 0.0
+
+    def successor(self) -> "Group":
+        """A new group with this one's limits holding every process of this one
+        (moved, without their memory's charges). OSError if that fails."""
+        group = _make(self.layout)
+        try:
+            group.limit(*(self.limits or (None, None)))
+            for pid in _members(self.folders[0]):
+                for folder in group.folders:
+                    try:
+                        (folder / "cgroup.procs").write_text(str(pid))
+                    except ProcessLookupError:
+                        break
+        except OSError:
+            group.remove(wait=1.0)
+            raise
+        return group
+
     def kill(self, keep: int | None = None) -> None:
         """SIGKILL every process in the group but ``keep`` (a pid in the
         grader's namespace: the zygote); all of them with cgroup.kill where

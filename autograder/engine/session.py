@@ -22,6 +22,14 @@ from autograder.engine.sandbox import Isolation, choose_isolation, claim_student
 from autograder.messages import WORKER, lost_reason, say
 
 
+# Memory still charged to the engine's control group after a cleanup, above which the next submission
+# gets a group of its own: normally 5 to 10 MB (the zygote's and the prepared template's own), but a
+# submission can leave memory that the kernel frees only later (a private /tmp held by a cycle of unix
+# sockets is freed by the kernel's garbage collector, seconds after its last process), and it would
+# count against the next submission's limit.
+LINGERING_MB = 64
+
+
 class Engine:
     """One sandboxed zygote, pre-warmed, forking a fresh process per submission.
     Engines are independent: a pool runs one per worker slot."""
@@ -46,6 +54,7 @@ class Engine:
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._group: cgroups.Group | None = None  # the zygote's, and so every submission's (cgroups.py)
+        self._old_groups: list[cgroups.Group] = []  # left with memory still charged: removed once empty
         self._zygote_pid: int | None = None  # in the grader's namespace, as the zygote's pidfd told
         self._command: list[str] = []
         self._greeted = False  # the zygote said it is ready
@@ -177,12 +186,29 @@ class Engine:
         left = header.get("left")
         if header.get("ok") is True and not left:
             self._proven = True
+            self._leave_lingering_memory()
             return
         uid = self.uid
         self._stop()
         self._retire_uid()
         raise EngineError(f"the last submission left what the cleanup could not remove: {left_summary(left)}; "
                           f"the sandbox uid {uid} is not used again")
+
+    def _leave_lingering_memory(self) -> None:
+        """If the last submission left memory charged to the group (LINGERING_MB),
+        move the zygote and the template it prepared to a fresh group: the
+        next submission gets all of its memory limit. The old group is removed
+        once the kernel has freed what it holds."""
+        self._old_groups = [group for group in self._old_groups if not group.remove(wait=0)]
+        if self._group is None or self._group.usage_mb() <= LINGERING_MB:
+            return
+        try:
+            fresh = self._group.successor()
+        except OSError as error:
+            self._stop()
+            raise EngineError(f"the sandbox's control group could not be renewed: {error}") from None
+        self._old_groups.append(self._group)
+        self._group = fresh
 
     def _retire_uid(self) -> None:
         if self._uid_claim is None:
@@ -205,6 +231,7 @@ class Engine:
         self._stop()
         if self._group is not None and self._group.remove():
             self._group = None
+        self._old_groups = [group for group in self._old_groups if not group.remove(wait=1.0)]
         for claim in [self._uid_claim, *self._retired_claims]:
             if claim is not None:
                 claim.release()

@@ -184,3 +184,43 @@ def test_the_zygote_outlives_a_submission_the_oom_killer_stops():
         finally:
             following.close()
         assert engine._zygote_pid == zygote
+
+
+# A private /tmp filled with 200 MB and held by a cycle of unix sockets (an fd of it sent through a pair
+# whose ends travel in their own message): once the submission's processes are gone, the kernel frees
+# it only later, by its garbage collector for unix sockets, after the cleanup has found nothing left.
+LINGERING = textwrap.dedent('''
+    import os, socket
+    folder = os.open(os.environ["TMPDIR"], os.O_RDONLY)
+    a, b = socket.socketpair()
+    socket.send_fds(a, [b"x"], [a.fileno(), b.fileno(), folder])
+    os.close(folder)
+    chunk = b"x" * 2**20
+    for part in range(13):
+        with open(os.path.join(os.environ["TMPDIR"], f"part{part}"), "wb") as file:
+            for _ in range(16):
+                file.write(chunk)
+''')
+
+
+@needs_cgroups
+def test_memory_a_submission_leaves_charged_is_not_the_next_one_s():
+    """The next submission gets a group of its own, holding the zygote and its
+    prepared template, and all of its memory limit."""
+    with Engine(slot=8) as engine:
+        run = engine.open(Limits(memory_mb=512, processes=32, cell_timeout=20, total_timeout=40))
+        try:
+            assert run.exec_cell(1, LINGERING)["status"] == "ok"
+            before = engine._group
+            assert before.usage_mb() > 200
+        finally:
+            run.close()
+        assert engine._group is not before and engine._group.usage_mb() < 64
+        members = [pid for pid in _group_members(engine)]
+        assert engine._zygote_pid in members and len(members) == 2, "the zygote and its prepared template moved"
+        following = engine.open(Limits(memory_mb=512, processes=32, cell_timeout=20, total_timeout=40))
+        try:
+            assert following.exec_cell(1, "import numpy as np\nblock = np.ones(400 * 2**20 // 8)")["status"] == "ok"
+        finally:
+            following.close()
+    assert not any(folder.exists() for folder in before.folders), "the old group is removed with the engine"
