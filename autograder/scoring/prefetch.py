@@ -1,19 +1,22 @@
-"""The first call of every case of a submission, sent in one round trip.
+"""The first calls of every case of a submission, sent a round at a time.
 
 Most cases make one call of the student's function (a value compared with
-the reference) or start with one (a derivative check first needs the
-analytic derivative). Called case by case, each is a round trip to the
+the reference) or start with a few (a derivative check first needs the
+analytic derivative; mlp_backprop's backward pass needs the student's own
+forward cache first). Called case by case, each is a round trip to the
 student's process, whose fixed cost, not the function, is most of a warm
 submission's time, and more so on a loaded machine. So before the cases run,
-each check is run as far as its first call of the student (``first_call``),
-those calls go out in one batch (``Run.call_in_order``), and each case is then
-run as before, its first call answered from the batch (``Served``) when it is
-the very call that was planned. Everything after a case's first call goes
-out as it did.
+each check is run as far as its first call of the student (``next_call``),
+those calls go out in one batch (``Run.call_in_order``); then each check is
+run again as far as its second call, the first answered from the batch, and
+so on for ROUNDS rounds. Each case then runs as before, its first calls
+answered from the batches (``Served``) while they are the very calls that
+were planned. Everything after goes out as it did.
 
 Scores do not change: the batch's answers are those the calls would have had
-one by one (``call_in_order`` keeps the answers up to the first failure only),
-and a case whose first call is not the one planned makes it afresh.
+one by one (``call_in_order`` keeps the answers up to the first call that
+hit a time limit, and no later round is sent then), and a case whose call is
+not the one planned makes it, and every later one, afresh.
 ``tests/notebook/test_relevance.py`` grades every corpus both ways.
 """
 
@@ -30,38 +33,52 @@ from autograder.engine.calls import Caller, CallResult
 # Calls per round trip: a batch's replies share one size cap (channel.REPLY_HEADER), and a batch
 # that breaks is made again call by call.
 BATCH = 32
+# Calls of each case fetched ahead: a case's first two or three calls of the student depend on each
+# other (a forward cache, then the backward pass on it). mlp_backprop went from 73 round trips to 28.
+ROUNDS = 3
+
+Request = tuple[str, tuple]
 
 
 class _Planned(BaseException):
-    """The check reached its first call of the student: the dry run stops there."""
+    """The check reached a call of the student not fetched yet: the dry run stops there."""
 
 
 class _Planner:
-    """A student stand-in for a dry run: records the first plain call, and
-    stops the check at any call (a call that keeps its arguments, a batch,
-    a call twice on the same objects are not planned)."""
+    """A student stand-in for a dry run: answers the calls already fetched
+    (``fetched``, in order, while they are the calls planned), records the
+    next plain call, and stops the check there or at any call it cannot plan
+    (a call that keeps its arguments, a batch, a call twice on the same objects)."""
 
-    def __init__(self) -> None:
-        self.request: tuple[str, tuple] | None = None
+    def __init__(self, fetched: list[tuple[Request, CallResult]]) -> None:
+        self.fetched = fetched
+        self.used = 0
+        self.request: Request | None = None
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
+        if self.used < len(self.fetched):
+            request, answer = self.fetched[self.used]
+            if keep_args or name != request[0] or not same_values(args, request[1]):
+                raise _Planned()
+            self.used += 1
+            return answer
         if not keep_args:
             self.request = (name, args)
         raise _Planned()
 
-    def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
+    def call_many(self, requests: list[Request]) -> list[CallResult]:
         raise _Planned()
 
     def call_twice(self, name: str, args: tuple) -> tuple[CallResult, CallResult]:
         raise _Planned()
 
 
-def first_call(check, context: CaseContext) -> tuple[str, tuple] | None:
-    """(name, args) of the first call ``check`` makes of the student, or None
-    if it makes none that can be planned. What it computes before that (the
-    reference's expected value) lands in the assignment's cache, where the
-    real run finds it."""
-    planner = _Planner()
+def next_call(check, context: CaseContext, fetched: list[tuple[Request, CallResult]] = ()) -> Request | None:
+    """(name, args) of the call ``check`` makes of the student after the
+    ``fetched`` ones (answered as fetched), or None if it makes none that can
+    be planned. What it computes on the way (the reference's expected value)
+    lands in the assignment's cache, where the real run finds it."""
+    planner = _Planner(list(fetched))
     try:
         check.run(dataclasses.replace(context, student=planner, composed=[]))
     except _Planned:
@@ -72,27 +89,28 @@ def first_call(check, context: CaseContext) -> tuple[str, tuple] | None:
 
 
 class Served:
-    """The student's run, with the answer to one case's first call already
-    fetched: served if that call comes first and is the one planned (same
-    function, equal arguments); every other call goes to the run."""
+    """The student's run, with the answers to one case's first calls already
+    fetched: each is served while the calls come in order and are the ones
+    planned (same function, equal arguments); from the first that is not,
+    every call goes to the run."""
 
-    def __init__(self, run: Caller, request: tuple[str, tuple], answer: CallResult):
-        self.run, self.request, self.answer = run, request, answer
-        self.pending = True
+    def __init__(self, run: Caller, fetched: list[tuple[Request, CallResult]]):
+        self.run, self.fetched = run, list(fetched)
 
     def call(self, name: str, args: tuple, *, keep_args: bool = False) -> CallResult:
-        if self.pending:
-            self.pending = False
-            if not keep_args and name == self.request[0] and same_values(args, self.request[1]):
-                return self.answer
+        if self.fetched:
+            (planned, planned_args), answer = self.fetched.pop(0)
+            if not keep_args and name == planned and same_values(args, planned_args):
+                return answer
+            self.fetched = []
         return self.run.call(name, args, keep_args=keep_args)
 
-    def call_many(self, requests: list[tuple[str, tuple]]) -> list[CallResult]:
-        self.pending = False
+    def call_many(self, requests: list[Request]) -> list[CallResult]:
+        self.fetched = []
         return self.run.call_many(requests)  # type: ignore[attr-defined]
 
     def call_twice(self, name: str, args: tuple) -> tuple[CallResult, CallResult]:
-        self.pending = False
+        self.fetched = []
         return self.run.call_twice(name, args)  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> Any:
@@ -101,20 +119,27 @@ class Served:
 
 def serve_first_calls(run: Caller, checks: list[tuple[Any, CaseContext]]) -> list[Caller]:
     """For each (check, context), in order, the caller its case should use:
-    ``Served`` with its first call's answer, or ``run`` itself when the call
-    could not be planned or its answer is not one the call would have had
-    on its own. ``run`` must have ``call_in_order``."""
-    plans = [first_call(check, context) for check, context in checks]
-    wanted = [k for k, plan in enumerate(plans) if plan is not None]
-    callers: list[Caller] = [run] * len(checks)
-    for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start:start + BATCH]
-        answers = run.call_in_order([plans[k] for k in chunk])  # type: ignore[attr-defined,misc]
-        for k, answer in zip(chunk, answers):
-            callers[k] = Served(run, plans[k], answer)  # type: ignore[arg-type]
-        if len(answers) < len(chunk):
-            break  # a call failed: later cases call for themselves, as they would have
-    return callers
+    ``Served`` with the answers to its first calls (up to ROUNDS), or ``run``
+    itself when its first call could not be planned or its answer is not
+    one the call would have had on its own. ``run`` must have ``call_in_order``."""
+    fetched: list[list[tuple[Request, CallResult]]] = [[] for _ in checks]
+    going = list(range(len(checks)))
+    for _ in range(ROUNDS):
+        plans = {k: next_call(*checks[k], fetched[k]) for k in going}
+        wanted = [k for k in going if plans[k] is not None]
+        cut = False
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start:start + BATCH]
+            answers = run.call_in_order([plans[k] for k in chunk])  # type: ignore[attr-defined,misc]
+            for k, answer in zip(chunk, answers):
+                fetched[k].append((plans[k], answer))  # type: ignore[arg-type]
+            if len(answers) < len(chunk):
+                cut = True  # a call hit its time limit: later cases, and later rounds, call for themselves
+                break
+        if cut or not wanted:
+            break
+        going = [k for k in wanted if fetched[k] and fetched[k][-1][1].ok]  # a failed call ends its case's plan
+    return [Served(run, answers) if answers else run for answers in fetched]
 
 
 def same_values(a: Any, b: Any) -> bool:

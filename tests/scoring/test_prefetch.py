@@ -12,7 +12,7 @@ from autograder.engine.session import Limits
 from autograder.notebook.read import CodeCell
 from autograder.scoring.grade import grade_cases
 from autograder.scoring.prefetch import same_values
-from autograder.spec import Assignment, Case, Fixed, Question
+from autograder.spec import Assignment, Case, Fixed, Program, Question
 
 LIMITS = Limits(cell_timeout=5.0, call_timeout=1.0, total_timeout=60.0)
 SETUP = "import numpy as np\nimport os\n"
@@ -73,6 +73,36 @@ def test_all_first_calls_go_in_one_round_trip_with_the_same_results(run_of):
     assert batched == plain
     assert plain_trips == 8 and batched_trips == 1
     assert [earned for _, earned, _ in batched] == [1, 1, 1, 1, 1, 1, 1, 0]  # the wrong cube at x[2] == 3 fails
+
+
+def chained() -> Assignment:
+    """cube of the student's own square: the second call's argument is the first call's answer."""
+    points = [Fixed((np.array([1.0, 2.0, float(k)]),)) for k in range(4)]
+    program = Program("cube(square(x))", lambda m, x: m.cube(m.square(x)), together=("square",))
+    cases = tuple(Case(f"cube of square at point {k}", point, Matches(program)) for k, point in enumerate(points))
+    return Assignment(name="chained", contract={"square": ("x",), "cube": ("x",)}, layout="",
+                      questions=[Question("cube", cases)], reference={"square": square, "cube": cube})
+
+
+def test_calls_that_need_the_answers_before_them_go_in_later_rounds(run_of):
+    source = "def square(x):\n    return x * x\ndef cube(x):\n    return x * x * x + (x[2] == 9)\n"
+    outcomes = {}
+    for batch in (True, False):
+        run = run_of(source)
+        trips = 0
+        original = run._calls
+
+        def counted(*args, **kwargs):
+            nonlocal trips
+            trips += 1
+            return original(*args, **kwargs)
+
+        run._calls = counted
+        results = grade_cases(chained(), run, batch=batch)
+        outcomes[batch] = ([(r.name, r.points, r.message) for r in results], trips)
+    assert outcomes[True][0] == outcomes[False][0]
+    assert outcomes[False][1] == 8 and outcomes[True][1] == 2  # square for every case, then cube for every case
+    assert [earned for _, earned, _ in outcomes[True][0]] == [1, 1, 1, 0]  # cube is wrong at square's 9
 
 
 def test_exceptions_are_answers_like_values(run_of):
@@ -156,10 +186,14 @@ def test_a_case_whose_first_call_is_not_the_planned_one_makes_it_itself():
         def call(self, name, args, *, keep_args=False):
             return CallResult(value="live")
 
-    served = Served(Live(), ("square", (np.array([1.0]),)), CallResult(value="fetched"))
+    planned = [(("square", (np.array([1.0]),)), CallResult(value="fetched")),
+               (("cube", (np.array([1.0]),)), CallResult(value="fetched second"))]
+    served = Served(Live(), planned)
     assert served.call("square", (np.array([2.0]),)).value == "live"
-    served = Served(Live(), ("square", (np.array([1.0]),)), CallResult(value="fetched"))
+    assert served.call("cube", (np.array([1.0]),)).value == "live"  # nothing served after a call not planned
+    served = Served(Live(), planned)
     assert served.call("square", (np.array([1.0]),)).value == "fetched"
+    assert served.call("cube", (np.array([1.0]),)).value == "fetched second"
     assert served.call("square", (np.array([1.0]),)).value == "live"  # served once only
 
 
