@@ -43,7 +43,7 @@ class Engine:
         self.slot = slot
         self.warm_up = warm_up
         self.run_all_cells = False  # run every cell, not only those graded functions depend on
-        self.batch_calls = True  # the first calls of a submission's cases in one round trip (scoring.prefetch)
+        self.batch_calls = True  # the first calls of a submission's cases a round at a time (scoring.prefetch)
         self.isolation = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
         self._uid_claim = claim_student_uid(slot)
         self.uid = self._uid_claim.uid if self._uid_claim else None

@@ -24,8 +24,8 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                 failed_before: frozenset[str] = frozenset()) -> list[CaseResult]:
     """Every case of every question (or of ``only``), scored all-or-nothing.
 
-    With ``batch`` (``student`` must have ``call_in_order``), the first call of
-    every case goes out in one round trip first (``prefetch``). A case that
+    With ``batch`` (``student`` must have ``call_in_order``), the first calls of
+    every case go out a round at a time first (``prefetch``). A case that
     took contract functions from the reference is run again on the student's
     own functions (``explained``) unless each of those functions is known to
     pass every case of its own question, here or in an earlier pass
@@ -61,7 +61,7 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
         if context.borrowed & (failed | unknown) and told.get(kind, 0) < RUNS_AGAIN_PER_KIND:
             told[kind] = told.get(kind, 0) + 1
             again[k] = (question, case, own_functions(context, student))
-    if batch:  # the runs again send their first calls in one round trip too
+    if batch:  # the runs again send their first calls in rounds too
         again = dict(zip(again, _served(student, list(again.values()))))
     results = []
     for k, ((question, case, context), outcome) in enumerate(zip(planned, outcomes)):
@@ -111,7 +111,7 @@ def explained(check, context: CaseContext, outcome: Outcome, own_context: CaseCo
 
 def _served(student: Caller, planned: list) -> list:
     """(question, case, context) with each context's student answering its
-    first call from one batch (``prefetch.serve_first_calls``)."""
+    first calls from the batches (``prefetch.serve_first_calls``)."""
     callers = serve_first_calls(student, [(case.check, context) for _, case, context in planned])
     return [(question, case, dataclasses.replace(context, student=caller))
             for (question, case, context), caller in zip(planned, callers)]
