@@ -7,7 +7,7 @@ from typing import Callable
 
 from autograder.checks.kinds import CaseContext, Outcome
 from autograder.engine.calls import Caller, CallFailed, ReferenceCaller
-from autograder.scoring.prefetch import serve_first_calls
+from autograder.scoring.prefetch import Finished, serve_first_calls
 from autograder.scoring.results import CaseResult
 from autograder.spec import Assignment
 
@@ -48,9 +48,11 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
                                   cache=assignment.expected_cache, case_key=(question.name, case.name),
                                   tampered=tampered, question=question.name, returns=assignment.returns)
             planned.append((question, case, context))
+    done: dict[int, Outcome] = {}
     if batch:
-        planned = _served(student, planned)
-    outcomes = [_run_check(case.check, context) for _, case, context in planned]
+        planned, done = _served(student, planned)
+    outcomes = [done[k] if k in done else _run_check(case.check, context)
+                for k, (_, case, context) in enumerate(planned)]
     failed = set(failed_before) | {question.name for (question, _, _), outcome in zip(planned, outcomes)
                                    if not outcome.passed}
     unknown = set(assignment.contract) - graded_before - {question.name for question, _, _ in planned}
@@ -60,13 +62,15 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
         kind = (question.name, frozenset(context.borrowed), outcome.passed)
         if context.borrowed & (failed | unknown) and told.get(kind, 0) < RUNS_AGAIN_PER_KIND:
             told[kind] = told.get(kind, 0) + 1
-            again[k] = (question, case, own_functions(context, student))
+            again[k] = (question, case, own_functions(context, student), None)
     if batch:  # the runs again send their first calls in rounds too
-        again = dict(zip(again, _served(student, list(again.values()))))
+        served, finished = _served(student, [entry[:3] for entry in again.values()])
+        again = {k: (question, case, context, finished.get(n))
+                 for n, (k, (question, case, context)) in enumerate(zip(again, served))}
     results = []
     for k, ((question, case, context), outcome) in enumerate(zip(planned, outcomes)):
         if k in again:
-            outcome = explained(case.check, context, outcome, again[k][2])
+            outcome = explained(case.check, context, outcome, again[k][2], again[k][3])
         results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                   case.points, outcome.message, case.hidden,
                                   None if case.hidden else outcome.derivative))
@@ -88,15 +92,16 @@ def own_functions(context: CaseContext, student: Caller) -> CaseContext:
     return dataclasses.replace(context, student=student, question="", composed=[], explain=False)
 
 
-def explained(check, context: CaseContext, outcome: Outcome, own_context: CaseContext) -> Outcome:
+def explained(check, context: CaseContext, outcome: Outcome, own_context: CaseContext,
+              own: Outcome | None = None) -> Outcome:
     """``outcome`` of a check that took contract functions from the
     reference (``context``), with what the check says on the student's own
-    functions alone (run again in ``own_context``) as a note: the score
-    stays ``outcome``'s."""
+    functions alone (run again in ``own_context``, unless its outcome
+    ``own`` is known) as a note: the score stays ``outcome``'s."""
     borrowed = sorted(context.borrowed)
     if not borrowed:
         return outcome
-    own = _run_check(check, own_context)
+    own = own or _run_check(check, own_context)
     if outcome.passed == own.passed:
         return outcome
     names = ", ".join(borrowed)
@@ -109,12 +114,20 @@ def explained(check, context: CaseContext, outcome: Outcome, own_context: CaseCo
     return dataclasses.replace(outcome, message=f"{outcome.message}\n{note}".strip())
 
 
-def _served(student: Caller, planned: list) -> list:
+def _served(student: Caller, planned: list) -> tuple[list, dict[int, Outcome]]:
     """(question, case, context) with each context's student answering its
-    first calls from the batches (``prefetch.serve_first_calls``)."""
-    callers = serve_first_calls(student, [(case.check, context) for _, case, context in planned])
-    return [(question, case, dataclasses.replace(context, student=caller))
-            for (question, case, context), caller in zip(planned, callers)]
+    first calls from the batches (``prefetch.serve_first_calls``), and the
+    outcomes of the cases whose dry run ended there, by position (their
+    contexts carry the compositions it made)."""
+    served, done = [], {}
+    for k, ((question, case, context), use) in enumerate(
+            zip(planned, serve_first_calls(student, [(case.check, context) for _, case, context in planned]))):
+        if isinstance(use, Finished):
+            done[k] = use.outcome
+            served.append((question, case, dataclasses.replace(context, composed=use.composed)))
+        else:
+            served.append((question, case, dataclasses.replace(context, student=use)))
+    return served, done
 
 
 def _run_check(check, context: CaseContext) -> Outcome:

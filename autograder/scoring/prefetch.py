@@ -11,7 +11,9 @@ those calls go out in one batch (``Run.call_in_order``); then each check is
 run again as far as its second call, the first answered from the batch, and
 so on for ROUNDS rounds. Each case then runs as before, its first calls
 answered from the batches (``Served``) while they are the very calls that
-were planned. Everything after goes out as it did.
+were planned; a case whose dry run ran to its end on answers from the
+batches is not run again (``Finished``: that run was the case, the same code
+on the same answers). Everything after goes out as it did.
 
 Scores do not change: the batch's answers are those the calls would have had
 one by one (``call_in_order`` keeps the answers up to the first call that
@@ -73,19 +75,34 @@ class _Planner:
         raise _Planned()
 
 
-def next_call(check, context: CaseContext, fetched: list[tuple[Request, CallResult]] = ()) -> Request | None:
+@dataclasses.dataclass
+class Finished:
+    """A dry run that answered every call from the batches and ran to the end:
+    its outcome is the case's (the check is the same code on the same answers),
+    with the compositions it made (``CaseContext.composed``)."""
+
+    outcome: Any
+    composed: list
+
+
+def next_call(check, context: CaseContext,
+              fetched: list[tuple[Request, CallResult]] = ()) -> Request | Finished | None:
     """(name, args) of the call ``check`` makes of the student after the
-    ``fetched`` ones (answered as fetched), or None if it makes none that can
-    be planned. What it computes on the way (the reference's expected value)
-    lands in the assignment's cache, where the real run finds it."""
+    ``fetched`` ones (answered as fetched); Finished if it makes no other and
+    ends; None if it makes one that cannot be planned, or fails. What it
+    computes on the way (the reference's expected value) lands in the
+    assignment's cache, where the real run finds it."""
     planner = _Planner(list(fetched))
+    dry = dataclasses.replace(context, student=planner, composed=[])
     try:
-        check.run(dataclasses.replace(context, student=planner, composed=[]))
+        outcome = check.run(dry)
     except _Planned:
         return planner.request
     except Exception:  # the real run meets the same problem and reports it
         return None
-    return None
+    if planner.used != len(planner.fetched):
+        return None
+    return Finished(outcome, dry.composed)
 
 
 class Served:
@@ -117,16 +134,21 @@ class Served:
         return getattr(self.run, name)
 
 
-def serve_first_calls(run: Caller, checks: list[tuple[Any, CaseContext]]) -> list[Caller]:
-    """For each (check, context), in order, the caller its case should use:
-    ``Served`` with the answers to its first calls (up to ROUNDS), or ``run``
-    itself when its first call could not be planned or its answer is not
-    one the call would have had on its own. ``run`` must have ``call_in_order``."""
+def serve_first_calls(run: Caller, checks: list[tuple[Any, CaseContext]]) -> list[Caller | Finished]:
+    """For each (check, context), in order, what its case should use: the
+    caller (``Served`` with the answers to its first calls, up to ROUNDS, or
+    ``run`` itself when its first call could not be planned or its answer is
+    not one the call would have had on its own), or, for a case whose dry
+    run ended on answers from the batches, its Finished outcome: a later
+    round's dry run of a case that makes one call is its whole check, not
+    to be run again. ``run`` must have ``call_in_order``."""
     fetched: list[list[tuple[Request, CallResult]]] = [[] for _ in checks]
+    finished: dict[int, Finished] = {}
     going = list(range(len(checks)))
     for _ in range(ROUNDS):
         plans = {k: next_call(*checks[k], fetched[k]) for k in going}
-        wanted = [k for k in going if plans[k] is not None]
+        finished.update({k: plan for k, plan in plans.items() if isinstance(plan, Finished)})
+        wanted = [k for k in going if isinstance(plans[k], tuple)]
         cut = False
         for start in range(0, len(wanted), BATCH):
             chunk = wanted[start:start + BATCH]
@@ -139,7 +161,7 @@ def serve_first_calls(run: Caller, checks: list[tuple[Any, CaseContext]]) -> lis
         if cut or not wanted:
             break
         going = [k for k in wanted if fetched[k] and fetched[k][-1][1].ok]  # a failed call ends its case's plan
-    return [Served(run, answers) if answers else run for answers in fetched]
+    return [finished.get(k) or (Served(run, answers) if answers else run) for k, answers in enumerate(fetched)]
 
 
 def same_values(a: Any, b: Any) -> bool:

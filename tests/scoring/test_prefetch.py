@@ -75,10 +75,18 @@ def test_all_first_calls_go_in_one_round_trip_with_the_same_results(run_of):
     assert [earned for _, earned, _ in batched] == [1, 1, 1, 1, 1, 1, 1, 0]  # the wrong cube at x[2] == 3 fails
 
 
+RUNS_OF_THE_PROGRAM = []
+
+
 def chained() -> Assignment:
     """cube of the student's own square: the second call's argument is the first call's answer."""
     points = [Fixed((np.array([1.0, 2.0, float(k)]),)) for k in range(4)]
-    program = Program("cube(square(x))", lambda m, x: m.cube(m.square(x)), together=("square",))
+
+    def cube_of_square(m, x):
+        RUNS_OF_THE_PROGRAM.append(x)
+        return m.cube(m.square(x))
+
+    program = Program("cube(square(x))", cube_of_square, together=("square",))
     cases = tuple(Case(f"cube of square at point {k}", point, Matches(program)) for k, point in enumerate(points))
     return Assignment(name="chained", contract={"square": ("x",), "cube": ("x",)}, layout="",
                       questions=[Question("cube", cases)], reference={"square": square, "cube": cube})
@@ -98,10 +106,14 @@ def test_calls_that_need_the_answers_before_them_go_in_later_rounds(run_of):
             return original(*args, **kwargs)
 
         run._calls = counted
+        RUNS_OF_THE_PROGRAM.clear()
         results = grade_cases(chained(), run, batch=batch)
-        outcomes[batch] = ([(r.name, r.points, r.message) for r in results], trips)
+        outcomes[batch] = ([(r.name, r.points, r.message) for r in results], trips, len(RUNS_OF_THE_PROGRAM))
     assert outcomes[True][0] == outcomes[False][0]
     assert outcomes[False][1] == 8 and outcomes[True][1] == 2  # square for every case, then cube for every case
+    # One run for the expected value, one for the case (one by one); batched, the dry runs of the three
+    # rounds instead of that one: the last, which ends on answers from the batches, is the case's own.
+    assert outcomes[False][2] == 4 * 2 and outcomes[True][2] == 4 * 4
     assert [earned for _, earned, _ in outcomes[True][0]] == [1, 1, 1, 0]  # cube is wrong at square's 9
 
 
