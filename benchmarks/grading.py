@@ -42,7 +42,7 @@ from autograder.scoring.submission import grade_notebook
 
 OTTER = Path(sys.executable).with_name("otter")
 FIELDS = ("assignment", "measure", "engine", "jobs", "submissions", "min_s", "median_s", "max_s",
-          "per_second", "peak_pss_mb", "scores_agree")
+          "per_second", "peak_pss_mb", "scores_agree", "times_fast")
 
 
 def main() -> None:
@@ -143,8 +143,14 @@ def _per_submission(assignment, notebooks: list[Path], engine: Engine, options, 
             scores = _otter_run(otter_zip, path, folder / f"otter-{number}", assignment, root)
             times["otter"].append(time.perf_counter() - started)
             agree["otter"] &= scores == {q: fast.question_scores(questions)[q][0] for q in questions}
-    return [_row(assignment.name, "per submission", kind, seconds=values, agree=agree.get(kind))
-            for kind, values in times.items() if values]
+    rows = []
+    for kind, values in times.items():
+        if values:
+            row = _row(assignment.name, "per submission", kind, seconds=values, agree=agree.get(kind))
+            if kind != "fast":  # on the same notebooks: the first ones, which this engine graded too
+                row["times_fast"] = statistics.median(values) / statistics.median(times["fast"][:len(values)])
+            rows.append(row)
+    return rows
 
 
 def _throughput(assignment, notebooks: list[Path], jobs: int, size: int, folder: Path) -> dict:
@@ -279,17 +285,19 @@ def _row(assignment: str, measure: str, engine: str, *, jobs: int = 1, submissio
             "submissions": submissions if submissions is not None else len(seconds),
             "min_s": min(seconds) if seconds else "", "median_s": statistics.median(seconds) if seconds else "",
             "max_s": max(seconds) if seconds else "", "per_second": per_second or "",
-            "peak_pss_mb": round(peak, 1) if peak else "", "scores_agree": "" if agree is None else agree}
+            "peak_pss_mb": round(peak, 1) if peak else "", "scores_agree": "" if agree is None else agree,
+            "times_fast": ""}
 
 
 def _print(rows: list[dict]) -> None:
     print(f"{'assignment':22} {'measure':15} {'engine':7} {'-j':>3} {'n':>6} {'min s':>8} {'median s':>9} "
-          f"{'max s':>8} {'per s':>7} {'PSS MB':>7} agree")
+          f"{'max s':>8} {'per s':>7} {'PSS MB':>7} agree {'x fast':>6}")
     for row in rows:
         number = (lambda v, f: format(v, f) if v != "" else "")
         print(f"{row['assignment']:22} {row['measure']:15} {row['engine']:7} {row['jobs']:>3} {row['submissions']:>6} "
               f"{number(row['min_s'], '.3f'):>8} {number(row['median_s'], '.3f'):>9} {number(row['max_s'], '.3f'):>8} "
-              f"{number(row['per_second'], '.1f'):>7} {number(row['peak_pss_mb'], '.0f'):>7} {row['scores_agree']}")
+              f"{number(row['per_second'], '.1f'):>7} {number(row['peak_pss_mb'], '.0f'):>7} "
+              f"{str(row['scores_agree']):5} {number(row['times_fast'], '.0f'):>6}")
 
 
 def _write_csv(rows: list[dict], path: Path) -> None:
