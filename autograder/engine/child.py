@@ -278,7 +278,8 @@ def serve_zygote(sock: socket.socket, warm_up: bool = True, own_pids: bool = Fal
     # collection in a template or worker then walks only what the submission made, instead of touching
     # (and copying on write) every page of the imports: 40-55 ms, at a moment nobody chose, otherwise.
     _gc_freeze()
-    collapse_anonymous_memory()  # then forks and exits take fewer page-table entries (hugepages.py)
+    if warm_up:  # for many submissions: then forks and exits take fewer page-table entries (hugepages.py)
+        collapse_anonymous_memory()
     # Ready, with this process's pidfd: the grader puts it in the engine's control group (cgroups.py).
     _send_fds(sock, {"ready": True}, [os.pidfd_open(os.getpid())])
     top = _pid_max() if own_pids else 0
