@@ -89,32 +89,28 @@ class Channel:
     def receive_channel(self, timeout: float) -> "Channel":
         """The next process the other side hands over (its socket and pidfd, by
         SCM_RIGHTS) within ``timeout`` seconds. ProcessLost otherwise."""
-        self.sock.settimeout(timeout)
-        try:
-            _, fds, _, _ = socket.recv_fds(self.sock, 1, 2)
-        except (socket.timeout, TimeoutError):
-            raise ProcessLost("timeout") from None
-        except OSError:
-            raise ProcessLost("ended") from None
-        if len(fds) != 2:
-            for fd in fds:
-                os.close(fd)
-            raise ProcessLost("ended")
-        return Channel(socket.socket(fileno=fds[0]), fds[1])
+        sock, pidfd = self._receive_fds(2, timeout)
+        return Channel(socket.socket(fileno=sock), pidfd)
 
     def receive_pidfd(self, timeout: float) -> int:
         """A pidfd the other side hands over (of itself: the zygote's, as it
         says it is ready) within ``timeout`` seconds. ProcessLost otherwise."""
+        return self._receive_fds(1, timeout)[0]
+
+    def _receive_fds(self, count: int, timeout: float) -> list[int]:
+        """Exactly ``count`` file descriptors, by SCM_RIGHTS; any other number is closed."""
         self.sock.settimeout(timeout)
         try:
-            _, fds, _, _ = socket.recv_fds(self.sock, 1, 1)
+            _, fds, _, _ = socket.recv_fds(self.sock, 1, count)
         except (socket.timeout, TimeoutError):
             raise ProcessLost("timeout") from None
         except OSError:
             raise ProcessLost("ended") from None
-        if len(fds) != 1:
+        if len(fds) != count:
+            for fd in fds:
+                os.close(fd)
             raise ProcessLost("ended")
-        return fds[0]
+        return fds
 
     def kill(self) -> None:
         """SIGKILL the process (through its pidfd), then close our ends. Once only."""

@@ -49,7 +49,7 @@ def run_of(engine):
         run.close()
 
 
-def graded(run, batch: bool) -> tuple[list[tuple[str, float, str]], int]:
+def graded(run, batch: bool, assignment: Assignment | None = None) -> tuple[list[tuple[str, float, str]], int]:
     trips = 0
     original = run._calls
 
@@ -60,7 +60,7 @@ def graded(run, batch: bool) -> tuple[list[tuple[str, float, str]], int]:
 
     run._calls = counted
     try:
-        results = grade_cases(course(), run, batch=batch)
+        results = grade_cases(assignment or course(), run, batch=batch)
     finally:
         del run._calls
     return [(r.name, r.points, r.message) for r in results], trips
@@ -96,19 +96,8 @@ def test_calls_that_need_the_answers_before_them_go_in_later_rounds(run_of):
     source = "def square(x):\n    return x * x\ndef cube(x):\n    return x * x * x + (x[2] == 9)\n"
     outcomes = {}
     for batch in (True, False):
-        run = run_of(source)
-        trips = 0
-        original = run._calls
-
-        def counted(*args, **kwargs):
-            nonlocal trips
-            trips += 1
-            return original(*args, **kwargs)
-
-        run._calls = counted
         RUNS_OF_THE_PROGRAM.clear()
-        results = grade_cases(chained(), run, batch=batch)
-        outcomes[batch] = ([(r.name, r.points, r.message) for r in results], trips, len(RUNS_OF_THE_PROGRAM))
+        outcomes[batch] = (*graded(run_of(source), batch, chained()), len(RUNS_OF_THE_PROGRAM))
     assert outcomes[True][0] == outcomes[False][0]
     assert outcomes[False][1] == 8 and outcomes[True][1] == 2  # square for every case, then cube for every case
     # One run for the expected value, one for the case (one by one); batched, the dry runs of the three
