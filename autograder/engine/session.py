@@ -123,11 +123,9 @@ class Engine:
     def open(self, limits: Limits) -> "Run":
         """A fresh process for one submission, as a uid that a cleanup has
         proven empty (a uid an earlier grader left dirty is retired first)."""
-        if self._released:  # closed, then used again (a batch goes on after a grader error): a uid of its own
-            self._uid_claim = claim_student_uid(self.slot)
-            self.uid = self._uid_claim.uid if self._uid_claim else None
-            self._released, self._proven = False, False
         for _ in range(3):
+            if self._released:  # closed and used again, or a retired uid not replaced: a uid of its own
+                self._claim_uid()
             if self._process is None or self._process.poll() is not None:
                 self._stop()
                 self._start()
@@ -215,9 +213,20 @@ class Engine:
             return
         self.retired.append(self._uid_claim.uid)
         self._retired_claims.append(self._uid_claim)  # still locked: no engine on this machine claims it
-        self._uid_claim = claim_student_uid(self.slot)
+        self._claim_uid()
+
+    def _claim_uid(self) -> None:
+        """A sandbox uid of this engine's own (none when the grader is not root).
+        EngineError if every one is taken: the engine then holds none, and
+        runs nothing until a later open() can claim one."""
+        self._uid_claim, self.uid, self._proven = None, None, False
+        self._released = True
+        try:
+            self._uid_claim = claim_student_uid(self.slot)
+        except RuntimeError as error:
+            raise EngineError(str(error)) from None
         self.uid = self._uid_claim.uid if self._uid_claim else None
-        self._proven = False
+        self._released = False
 
     def close(self) -> None:
         """Stop everything and give the uid up, only once nothing of it runs:

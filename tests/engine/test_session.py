@@ -160,3 +160,34 @@ def test_a_function_called_many_times_by_a_slow_cell_is_not_stuck(engine):
         assert run.call("innocent", (4,)).value == 12 and not run.stuck
     finally:
         run.close()
+
+
+def test_an_engine_that_cannot_replace_a_retired_uid_runs_nothing(monkeypatch):
+    """Every sandbox uid taken: the retired one is not used again, no submission
+    runs under no uid at all, and the engine says why (it claims one again later)."""
+    import pytest
+
+    from autograder.engine import session
+    from autograder.engine.interface import EngineError
+
+    with session.Engine(slot=9) as engine:
+        if engine.uid is None:
+            pytest.skip("the grader is not root: submissions keep its uid")
+        retired = engine.uid
+
+        def none_left(slot):
+            raise RuntimeError("all sandbox uids are in use")
+
+        monkeypatch.setattr(session, "claim_student_uid", none_left)
+        with pytest.raises(EngineError, match="in use"):
+            engine._retire_uid()
+        assert engine.uid is None and retired in engine.retired
+        with pytest.raises(EngineError, match="in use"):
+            engine.open(LIMITS)
+        monkeypatch.undo()
+        run = engine.open(LIMITS)
+        try:
+            assert engine.uid not in (None, retired)
+            assert run.exec_cell(1, "x = 1")["status"] == "ok"
+        finally:
+            run.close()
