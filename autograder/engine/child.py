@@ -125,7 +125,7 @@ def serve_template(sock: socket.socket, workdir: str, watched: tuple) -> None:
     namespace = sys.modules["__main__"].__dict__
     store = protocol.HandleStore()
     seal_calls()  # the cells, the workers and all they fork carry the seccomp filter
-    hidden = integrity.hide()  # the grader's modules leave sys.modules, and cannot be imported again
+    hidden = integrity.hide()  # the grader's modules leave sys.modules (held here, not freed) for good
     try:
         header, _ = protocol.receive(sock)
     except (EOFError, OSError, protocol.ProtocolError):
