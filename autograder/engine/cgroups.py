@@ -68,6 +68,10 @@ class Group:
         pid = pid_of(pidfd)
         if pid is None:
             raise ProcessLookupError("the process to confine is gone")
+        self._move(pid)
+
+    def _move(self, pid: int) -> None:
+        """Move process ``pid`` into every folder of the group. OSError if the kernel refuses."""
         for folder in self.folders:
             (folder / "cgroup.procs").write_text(str(pid))
 
@@ -81,12 +85,7 @@ class Group:
 
     def usage_mb(self) -> float:
         """Memory charged to the group now (0 if unreadable)."""
-        for name in ("memory.current", "memory.usage_in_bytes"):
-            try:
-                return int((self.folders[0] / name).read_text()) / 2**20
-            except (OSError, ValueError):
-                continue
-        return 0.0
+        return self._memory_mb("memory.current", "memory.usage_in_bytes") or 0.0
 
     def successor(self) -> "Group":
         """A new group with this one's limits holding every process of this one
@@ -95,11 +94,10 @@ class Group:
         try:
             group.limit(*(self.limits or (None, None)))
             for pid in _members(self.folders[0]):
-                for folder in group.folders:
-                    try:
-                        (folder / "cgroup.procs").write_text(str(pid))
-                    except ProcessLookupError:
-                        break
+                try:
+                    group._move(pid)
+                except ProcessLookupError:  # it ended meanwhile
+                    pass
         except OSError:
             group.remove(wait=1.0)
             raise
@@ -145,7 +143,11 @@ class Group:
 
     def peak_memory_mb(self) -> float | None:
         """The group's peak memory use so far, where the kernel records it."""
-        for name in ("memory.peak", "memory.max_usage_in_bytes"):
+        return self._memory_mb("memory.peak", "memory.max_usage_in_bytes")
+
+    def _memory_mb(self, *names: str) -> float | None:
+        """The first of ``names`` (v2's file, then v1's) the memory folder has, in MB."""
+        for name in names:
             try:
                 return int((self.folders[0] / name).read_text()) / 2**20
             except (OSError, ValueError):
