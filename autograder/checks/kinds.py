@@ -194,7 +194,6 @@ class DerivativeAgrees:
                  "numerical": numeric.tolist()} if ctx.reveal else None
         return Outcome(problem is None, problem or "", shown)
 
-
     def _entry_by_entry(self, ctx: CaseContext, differentiated: Caller, at: Callable[[list], list],
                         x: np.ndarray) -> list:
         """f at x + eps e_i and x - eps e_i for every entry i (``perturbed``).

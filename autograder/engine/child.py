@@ -357,9 +357,9 @@ def _pid_max() -> int:
 def _scatter_pids(top: int) -> None:
     """In a pid namespace of the sandbox's own (bubblewrap's), the next pid is
     made random (below ``top``, pid_max) before each submission's process is
-    forked: otherwise the first pid a submission sees follows from how many
-    processes the one before made, which it may choose, a channel from one to
-    the next."""
+    forked, and again as it is released: otherwise the pids a submission sees
+    follow from how many processes the one before made, which it may choose,
+    a channel from one to the next."""
     try:
         with open("/proc/sys/kernel/ns_last_pid", "w") as last:
             last.write(str(300 + secrets.randbelow(max(top - 301, 1))))  # pids below 300 are the kernel's

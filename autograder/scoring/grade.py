@@ -62,15 +62,16 @@ def grade_cases(assignment: Assignment, student: Caller, *, include_hidden: bool
         kind = (question.name, frozenset(context.borrowed), outcome.passed)
         if context.borrowed & (failed | unknown) and told.get(kind, 0) < RUNS_AGAIN_PER_KIND:
             told[kind] = told.get(kind, 0) + 1
-            again[k] = (question, case, own_functions(context, student), None)
+            again[k] = (question, case, own_functions(context, student))
+    known: dict[int, Outcome] = {}  # runs again whose dry run ended on the batches' answers
     if batch:  # the runs again send their first calls in rounds too
-        served, finished = _served(student, [entry[:3] for entry in again.values()])
-        again = {k: (question, case, context, finished.get(n))
-                 for n, (k, (question, case, context)) in enumerate(zip(again, served))}
+        served, finished = _served(student, list(again.values()))
+        known = {k: finished[n] for n, k in enumerate(again) if n in finished}
+        again = dict(zip(again, served))
     results = []
     for k, ((question, case, context), outcome) in enumerate(zip(planned, outcomes)):
         if k in again:
-            outcome = explained(case.check, context, outcome, again[k][2], again[k][3])
+            outcome = explained(case.check, context, outcome, again[k][2], known.get(k))
         results.append(CaseResult(question.name, case.name, case.points if outcome.passed else 0.0,
                                   case.points, outcome.message, case.hidden,
                                   None if case.hidden else outcome.derivative))
@@ -101,7 +102,8 @@ def explained(check, context: CaseContext, outcome: Outcome, own_context: CaseCo
     borrowed = sorted(context.borrowed)
     if not borrowed:
         return outcome
-    own = own or _run_check(check, own_context)
+    if own is None:
+        own = _run_check(check, own_context)
     if outcome.passed == own.passed:
         return outcome
     names = ", ".join(borrowed)
